@@ -4,7 +4,10 @@
 //! No `_ =>` arms over `Op`: adding an op makes the compiler list every place
 //! that must learn about it.
 
-use crate::tensor::Value;
+use ndarray::{Array2, ArrayViewD, Axis, IxDyn, Zip};
+
+use crate::broadcast::{broadcast_shapes, unbroadcast, zip_map};
+use crate::tensor::{Array, Shape, Value, shape_text};
 
 /// One operation of the spec format (version 1), with its attributes.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -76,7 +79,11 @@ const AXIS_LAST: &[(&str, AttrKind, &str)] = &[("axis", AttrKind::Axis, "-1")];
 
 macro_rules! sig {
     ($name:expr, $args:expr, $attrs:expr) => {
-        Signature { name: $name, args: $args, attrs: $attrs }
+        Signature {
+            name: $name,
+            args: $args,
+            attrs: $attrs,
+        }
     };
 }
 
@@ -141,13 +148,19 @@ impl Op {
             "tanh" => Op::Tanh,
             "relu" => Op::Relu,
             "softplus" => Op::Softplus,
-            "leaky_relu" => Op::LeakyRelu { alpha: attr("alpha").unwrap_or(0.01) },
+            "leaky_relu" => Op::LeakyRelu {
+                alpha: attr("alpha").unwrap_or(0.01),
+            },
             "matmul" => Op::Matmul,
             "transpose" => Op::Transpose,
             "sum" => Op::Sum { axis: axis(None) },
             "mean" => Op::Mean { axis: axis(None) },
-            "softmax" => Op::Softmax { axis: axis(Some(-1)).unwrap_or(-1) },
-            "log_softmax" => Op::LogSoftmax { axis: axis(Some(-1)).unwrap_or(-1) },
+            "softmax" => Op::Softmax {
+                axis: axis(Some(-1)).unwrap_or(-1),
+            },
+            "log_softmax" => Op::LogSoftmax {
+                axis: axis(Some(-1)).unwrap_or(-1),
+            },
             "affine" => Op::Affine,
             "mse" => Op::Mse,
             "cross_entropy" => Op::CrossEntropy,
@@ -216,13 +229,796 @@ impl Op {
     }
 }
 
-// ---- The helper fills in everything below this line. ----
-//
-// pub fn infer_shape(&self, args: &[&[usize]]) -> Result<Shape, String>
-// pub fn is_elementwise(&self) -> bool   // true for ops with a scalar fast path
-// pub fn forward_scalar(&self, a: f64, b: f64) -> f64
-// pub fn backward_scalar(&self, a: f64, b: f64, out: f64, g: f64) -> (f64, f64)
-// pub fn forward(&self, args: &[&Value]) -> Value
-// pub fn backward(&self, args: &[&Value], out: &Value, g: &Value, wants: [bool; 3]) -> [Option<Value>; 3]
-#[allow(dead_code)]
-fn _uses(_: Value) {}
+/// Gradients for an op's arguments (at most three), `None` where not wanted.
+pub type ArgGrads = [Option<Value>; 3];
+
+/// `Some(expr?)` when the gradient is wanted, `None` otherwise; a failed
+/// `expr` makes the enclosing function return `None`.
+macro_rules! want {
+    ($wanted:expr, $grad:expr) => {
+        if $wanted { Some($grad?) } else { None }
+    };
+}
+
+impl Op {
+    /// True for the ops applied element by element (unary, and binary with
+    /// broadcasting); these have the scalar fast path [`Op::forward_scalar`] /
+    /// [`Op::backward_scalar`].
+    pub fn is_elementwise(&self) -> bool {
+        match self {
+            Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Pow => true,
+            Op::Neg | Op::Exp | Op::Log | Op::Sqrt | Op::Square | Op::Abs | Op::Sin | Op::Cos => {
+                true
+            }
+            Op::Sigmoid | Op::Tanh | Op::Relu | Op::Softplus | Op::LeakyRelu { .. } => true,
+            Op::Matmul | Op::Transpose | Op::Sum { .. } | Op::Mean { .. } => false,
+            Op::Softmax { .. } | Op::LogSoftmax { .. } => false,
+            Op::Affine | Op::Mse | Op::CrossEntropy | Op::Bce => false,
+        }
+    }
+
+    /// The shape of the result, from the shapes of the arguments.
+    ///
+    /// The error is a sentence naming the shapes and the rule that failed.
+    /// Every shape accepted here is safe for [`Op::forward`] and [`Op::backward`].
+    pub fn infer_shape(&self, args: &[&[usize]]) -> Result<Shape, String> {
+        if args.len() != self.arity() {
+            return Err(format!(
+                "{} takes {} argument(s), got {}",
+                self.signature().usage(),
+                self.arity(),
+                args.len()
+            ));
+        }
+        let names = self.signature().args;
+        match *self {
+            Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Pow => broadcast_shapes(args[0], args[1]),
+            Op::Neg | Op::Exp | Op::Log | Op::Sqrt | Op::Square | Op::Abs | Op::Sin | Op::Cos => {
+                Ok(args[0].to_vec())
+            }
+            Op::Sigmoid | Op::Tanh | Op::Relu | Op::Softplus | Op::LeakyRelu { .. } => {
+                Ok(args[0].to_vec())
+            }
+            Op::Matmul => matmul_shape(args[0], args[1]),
+            Op::Transpose => Ok(args[0].iter().rev().copied().collect()),
+            Op::Sum { axis: None } | Op::Mean { axis: None } => Ok(vec![]),
+            Op::Sum { axis: Some(axis) } | Op::Mean { axis: Some(axis) } => {
+                let i = normalize_axis(axis, args[0])?;
+                let mut shape = args[0].to_vec();
+                shape.remove(i);
+                Ok(shape)
+            }
+            Op::Softmax { axis } | Op::LogSoftmax { axis } => {
+                if args[0].is_empty() {
+                    return Err(format!(
+                        "{} needs a tensor of rank >= 1, got a scalar",
+                        self.name()
+                    ));
+                }
+                normalize_axis(axis, args[0])?;
+                Ok(args[0].to_vec())
+            }
+            Op::Affine => {
+                let m = matmul_shape(args[0], args[1])
+                    .map_err(|e| format!("affine computes matmul(x, W) first, but {e}"))?;
+                broadcast_shapes(&m, args[2]).map_err(|e| {
+                    format!(
+                        "affine adds b to matmul(x, W) of shape {}, but {e}",
+                        shape_text(&m)
+                    )
+                })
+            }
+            Op::Mse | Op::Bce => {
+                broadcast_shapes(args[0], args[1]).map_err(|e| {
+                    format!(
+                        "{} needs {} and {} of the same shape or broadcastable shapes, but {e}",
+                        self.name(),
+                        names[0],
+                        names[1]
+                    )
+                })?;
+                Ok(vec![])
+            }
+            Op::CrossEntropy => {
+                cross_entropy_layout(args[0], args[1])?;
+                Ok(vec![])
+            }
+        }
+    }
+
+    /// The scalar fast path of an elementwise op: `op(a, b)`; unary ops ignore `b`.
+    ///
+    /// The single definition of each elementwise forward: the tensor path maps
+    /// this over (broadcast) elements. Only meaningful when
+    /// [`Op::is_elementwise`]; other ops return NaN.
+    #[inline]
+    pub fn forward_scalar(&self, a: f64, b: f64) -> f64 {
+        match *self {
+            Op::Add => a + b,
+            Op::Sub => a - b,
+            Op::Mul => a * b,
+            Op::Div => a / b,
+            Op::Pow => a.powf(b),
+            Op::Neg => -a,
+            Op::Exp => a.exp(),
+            Op::Log => a.ln(),
+            Op::Sqrt => a.sqrt(),
+            Op::Square => a * a,
+            Op::Abs => a.abs(),
+            Op::Sin => a.sin(),
+            Op::Cos => a.cos(),
+            Op::Sigmoid => sigmoid(a),
+            Op::Tanh => a.tanh(),
+            // NaN stays NaN (as PyTorch), unlike `a.max(0.0)`.
+            Op::Relu => {
+                if a > 0.0 || a.is_nan() {
+                    a
+                } else {
+                    0.0
+                }
+            }
+            // ln(1 + eˣ) = ln(1 + e^-|x|) + max(x, 0): no overflow for large |x|.
+            Op::Softplus => (-a.abs()).exp().ln_1p() + a.max(0.0),
+            Op::LeakyRelu { alpha } => {
+                if a > 0.0 {
+                    a
+                } else {
+                    alpha * a
+                }
+            }
+            Op::Matmul | Op::Transpose | Op::Sum { .. } | Op::Mean { .. } => f64::NAN,
+            Op::Softmax { .. } | Op::LogSoftmax { .. } => f64::NAN,
+            Op::Affine | Op::Mse | Op::CrossEntropy | Op::Bce => f64::NAN,
+        }
+    }
+
+    /// The scalar fast path of an elementwise op's backward: given the
+    /// arguments `a`, `b`, the result `out = op(a, b)` and the upstream
+    /// gradient `g`, returns `(g·∂out/∂a, g·∂out/∂b)`; unary ops return 0.0 second.
+    ///
+    /// The single definition of each elementwise derivative: the tensor path
+    /// maps this over (broadcast) elements. Only meaningful when
+    /// [`Op::is_elementwise`]; other ops return NaN.
+    #[inline]
+    pub fn backward_scalar(&self, a: f64, b: f64, out: f64, g: f64) -> (f64, f64) {
+        match *self {
+            // d/da (a + b) = 1, d/db (a + b) = 1
+            Op::Add => (g, g),
+            // d/da (a - b) = 1, d/db (a - b) = -1
+            Op::Sub => (g, -g),
+            // d/da ab = b, d/db ab = a
+            Op::Mul => (g * b, g * a),
+            // d/da a/b = 1/b, d/db a/b = -a/b²
+            Op::Div => (g / b, -g * a / (b * b)),
+            // d/dx xᵖ = p·xᵖ⁻¹ (0 when p = 0), d/dp xᵖ = xᵖ·ln x (0 where x = 0 and p >= 0),
+            // both special cases as PyTorch's pow_backward.
+            Op::Pow => {
+                let dx = if b == 0.0 {
+                    0.0
+                } else {
+                    g * b * a.powf(b - 1.0)
+                };
+                let dp = if a == 0.0 && b >= 0.0 {
+                    0.0
+                } else {
+                    g * out * a.ln()
+                };
+                (dx, dp)
+            }
+            // d/dx -x = -1
+            Op::Neg => (-g, 0.0),
+            // d/dx eˣ = eˣ
+            Op::Exp => (g * out, 0.0),
+            // d/dx ln x = 1/x
+            Op::Log => (g / a, 0.0),
+            // d/dx √x = 1/(2√x)
+            Op::Sqrt => (g / (2.0 * out), 0.0),
+            // d/dx x² = 2x
+            Op::Square => (g * 2.0 * a, 0.0),
+            // d/dx |x| = sign x, taken as 0 at 0
+            Op::Abs => (g * sign(a), 0.0),
+            // d/dx sin x = cos x
+            Op::Sin => (g * a.cos(), 0.0),
+            // d/dx cos x = -sin x
+            Op::Cos => (-g * a.sin(), 0.0),
+            // d/dx σ(x) = σ(x)(1 - σ(x))
+            Op::Sigmoid => (g * out * (1.0 - out), 0.0),
+            // d/dx tanh x = 1 - tanh²x
+            Op::Tanh => (g * (1.0 - out * out), 0.0),
+            // d/dx relu x = 1 for x > 0, else 0 (0 at 0)
+            Op::Relu => (if a > 0.0 { g } else { 0.0 }, 0.0),
+            // d/dx softplus x = d/dx ln(1 + eˣ) = σ(x)
+            Op::Softplus => (g * sigmoid(a), 0.0),
+            // d/dx leaky_relu x = 1 for x > 0, else alpha (alpha at 0, as PyTorch's `x > 0 ? g : g·α`)
+            Op::LeakyRelu { alpha } => (if a > 0.0 { g } else { g * alpha }, 0.0),
+            Op::Matmul | Op::Transpose | Op::Sum { .. } | Op::Mean { .. } => (f64::NAN, f64::NAN),
+            Op::Softmax { .. } | Op::LogSoftmax { .. } => (f64::NAN, f64::NAN),
+            Op::Affine | Op::Mse | Op::CrossEntropy | Op::Bce => (f64::NAN, f64::NAN),
+        }
+    }
+
+    /// The op applied to its arguments (scalars or tensors).
+    ///
+    /// Never panics. Values outside an op's domain give inf/NaN (no clamping,
+    /// unlike PyTorch's BCELoss which clamps its logs at -100); a class index
+    /// that is not an integer in `[0, C)` gives NaN for `cross_entropy`.
+    /// Arguments whose shapes [`Op::infer_shape`] rejects give a NaN scalar.
+    pub fn forward(&self, args: &[&Value]) -> Value {
+        self.try_forward(args).unwrap_or(Value::Scalar(f64::NAN))
+    }
+
+    /// The vector-Jacobian product: given the upstream gradient `g` (shape of
+    /// `out`, the result of [`Op::forward`] on `args`), each argument's
+    /// gradient contribution, with that argument's shape (broadcasting is
+    /// undone by summing over the broadcast axes).
+    ///
+    /// Only entries with `wants[i]` are computed; the others, and entries past
+    /// the op's arity, are `None`. The class-index target of `cross_entropy`
+    /// is not differentiable: its gradient is zeros. Never panics; if the
+    /// shapes of `args`, `out` and `g` are inconsistent, the wanted gradients
+    /// are NaN of each argument's shape.
+    pub fn backward(&self, args: &[&Value], out: &Value, g: &Value, wants: [bool; 3]) -> ArgGrads {
+        let arity = self.arity().min(args.len());
+        let wants = std::array::from_fn(|i| wants[i] && i < arity);
+        if wants == [false; 3] {
+            return [None, None, None];
+        }
+        if args.len() == self.arity()
+            && let Some(grads) = self.try_backward(args, out, g, wants)
+        {
+            return grads;
+        }
+        std::array::from_fn(|i| wants[i].then(|| Value::full(args[i].shape(), f64::NAN)))
+    }
+
+    /// The result shape when the arguments' shapes are valid for the op.
+    fn shape_of(&self, args: &[&Value]) -> Option<Shape> {
+        let shapes: Vec<&[usize]> = args.iter().map(|v| v.shape()).collect();
+        self.infer_shape(&shapes).ok()
+    }
+
+    fn try_forward(&self, args: &[&Value]) -> Option<Value> {
+        if args.len() != self.arity() {
+            return None;
+        }
+        match *self {
+            Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Pow => self.elementwise_forward(args),
+            Op::Neg | Op::Exp | Op::Log | Op::Sqrt | Op::Square | Op::Abs | Op::Sin | Op::Cos => {
+                self.elementwise_forward(args)
+            }
+            Op::Sigmoid | Op::Tanh | Op::Relu | Op::Softplus | Op::LeakyRelu { .. } => {
+                self.elementwise_forward(args)
+            }
+            Op::Matmul => {
+                let shape = self.shape_of(args)?;
+                matmul(args[0], args[1], &shape)
+            }
+            Op::Transpose => Some(transposed(args[0].view())),
+            Op::Sum { axis } | Op::Mean { axis } => {
+                self.shape_of(args)?;
+                let x = args[0].view();
+                let (sum, n) = match axis {
+                    None => (Array::from_elem(IxDyn(&[]), x.sum()), x.len()),
+                    Some(axis) => {
+                        let i = normalize_axis(axis, x.shape()).ok()?;
+                        (x.sum_axis(Axis(i)), x.shape()[i])
+                    }
+                };
+                // mean = sum / n
+                let n = if matches!(self, Op::Mean { .. }) {
+                    n as f64
+                } else {
+                    1.0
+                };
+                Some(Value::from_array(sum / n))
+            }
+            Op::Softmax { axis } | Op::LogSoftmax { axis } => {
+                self.shape_of(args)?;
+                let i = normalize_axis(axis, args[0].shape()).ok()?;
+                let log = matches!(self, Op::LogSoftmax { .. });
+                Some(Value::from_array(softmax_along(args[0].view(), i, log)))
+            }
+            Op::Affine => {
+                let shape = self.shape_of(args)?;
+                let m_shape = matmul_shape(args[0].shape(), args[1].shape()).ok()?;
+                let m = matmul(args[0], args[1], &m_shape)?;
+                // affine(x, W, b) = x @ W + b
+                zip_map(&m.view(), &args[2].view(), &shape, |m, b| m + b).map(Value::from_array)
+            }
+            Op::Mse => {
+                self.shape_of(args)?;
+                let shape = broadcast_shapes(args[0].shape(), args[1].shape()).ok()?;
+                // mse = Σ (p - t)² / n
+                let sq = zip_map(&args[0].view(), &args[1].view(), &shape, |p, t| {
+                    (p - t) * (p - t)
+                })?;
+                Some(Value::Scalar(sq.sum() / sq.len() as f64))
+            }
+            Op::Bce => {
+                self.shape_of(args)?;
+                let shape = broadcast_shapes(args[0].shape(), args[1].shape()).ok()?;
+                let loss = zip_map(&args[0].view(), &args[1].view(), &shape, bce_term)?;
+                Some(Value::Scalar(loss.sum() / loss.len() as f64))
+            }
+            Op::CrossEntropy => {
+                self.shape_of(args)?;
+                cross_entropy(args[0], args[1])
+            }
+        }
+    }
+
+    fn try_backward(
+        &self,
+        args: &[&Value],
+        out: &Value,
+        g: &Value,
+        wants: [bool; 3],
+    ) -> Option<ArgGrads> {
+        if self.is_elementwise() {
+            return self.elementwise_backward(args, out, g, wants);
+        }
+        let shape = self.shape_of(args)?;
+        if g.shape() != &shape[..] || out.shape() != &shape[..] {
+            return None;
+        }
+        let x = args[0];
+        let grads = match *self {
+            Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Pow => return None,
+            Op::Neg | Op::Exp | Op::Log | Op::Sqrt | Op::Square | Op::Abs | Op::Sin | Op::Cos => {
+                return None;
+            }
+            Op::Sigmoid | Op::Tanh | Op::Relu | Op::Softplus | Op::LeakyRelu { .. } => return None,
+            Op::Matmul => {
+                let (ga, gb) = matmul_backward(args[0], args[1], g.view(), [wants[0], wants[1]])?;
+                [ga, gb, None]
+            }
+            // (xᵀ)ᵀ = x: the gradient is gᵀ
+            Op::Transpose => [Some(transposed(g.view())), None, None],
+            Op::Sum { axis } | Op::Mean { axis } => {
+                // d/dxᵢ Σ x = 1, d/dxᵢ mean x = 1/n: g spread back over the reduced axis
+                let (gv, n) = match axis {
+                    None => (g.view(), x.len()),
+                    Some(axis) => {
+                        let i = normalize_axis(axis, x.shape()).ok()?;
+                        (g.view().insert_axis(Axis(i)), x.shape()[i])
+                    }
+                };
+                let spread = gv.broadcast(x.shape())?;
+                let n = if matches!(self, Op::Mean { .. }) {
+                    n as f64
+                } else {
+                    1.0
+                };
+                [Some(Value::from_array(spread.mapv(|g| g / n))), None, None]
+            }
+            Op::Softmax { axis } | Op::LogSoftmax { axis } => {
+                let i = normalize_axis(axis, x.shape()).ok()?;
+                let log = matches!(self, Op::LogSoftmax { .. });
+                [
+                    Some(Value::from_array(softmax_backward(
+                        out.view(),
+                        g.view(),
+                        i,
+                        log,
+                    ))),
+                    None,
+                    None,
+                ]
+            }
+            Op::Affine => {
+                // d/d(xW) (xW + b) = 1, d/db = 1: g unbroadcast to each addend
+                let m_shape = matmul_shape(x.shape(), args[1].shape()).ok()?;
+                let gm = unbroadcast(g.to_array(), &m_shape)?;
+                let (gx, gw) = if wants[0] || wants[1] {
+                    matmul_backward(x, args[1], gm.view(), [wants[0], wants[1]])?
+                } else {
+                    (None, None)
+                };
+                [
+                    gx,
+                    gw,
+                    want!(wants[2], unbroadcast(g.to_array(), args[2].shape())),
+                ]
+            }
+            Op::Mse => {
+                let (p, t) = (args[0], args[1]);
+                let shape = broadcast_shapes(p.shape(), t.shape()).ok()?;
+                let n = shape.iter().product::<usize>() as f64;
+                let gs = scalar_of(g)?;
+                // d/dp mean (p - t)² = 2(p - t)/n, d/dt = -2(p - t)/n
+                let dp = zip_map(&p.view(), &t.view(), &shape, |p, t| 2.0 * (p - t) * gs / n)?;
+                let gt = want!(wants[1], unbroadcast(-&dp, t.shape()));
+                [want!(wants[0], unbroadcast(dp, p.shape())), gt, None]
+            }
+            Op::Bce => {
+                let (p, y) = (args[0], args[1]);
+                let shape = broadcast_shapes(p.shape(), y.shape()).ok()?;
+                let n = shape.iter().product::<usize>() as f64;
+                let gs = scalar_of(g)? / n;
+                let (pv, yv) = (p.view(), y.view());
+                // d/dp bce = (p - y)/(p(1 - p))/n
+                let gp = want!(wants[0], {
+                    let d = zip_map(&pv, &yv, &shape, |p, y| gs * (p - y) / (p * (1.0 - p)))?;
+                    unbroadcast(d, p.shape())
+                });
+                // d/dy bce = -(ln p - ln(1 - p))/n
+                let gy = want!(wants[1], {
+                    let d = zip_map(&pv, &yv, &shape, |p, _| -gs * (p.ln() - (1.0 - p).ln()))?;
+                    unbroadcast(d, y.shape())
+                });
+                [gp, gy, None]
+            }
+            Op::CrossEntropy => {
+                let (gz, gt) =
+                    cross_entropy_backward(x, args[1], scalar_of(g)?, [wants[0], wants[1]])?;
+                [gz, gt, None]
+            }
+        };
+        Some(grads)
+    }
+
+    /// Forward of an elementwise op: [`Op::forward_scalar`] over broadcast elements.
+    fn elementwise_forward(&self, args: &[&Value]) -> Option<Value> {
+        let f = |a, b| self.forward_scalar(a, b);
+        let a = *args.first()?;
+        if self.arity() == 1 {
+            return Some(match a {
+                Value::Scalar(x) => Value::Scalar(f(*x, 0.0)),
+                Value::Tensor(x) => Value::Tensor(Box::new(x.mapv(|x| f(x, 0.0)))),
+            });
+        }
+        let b = *args.get(1)?;
+        if let (Value::Scalar(x), Value::Scalar(y)) = (a, b) {
+            return Some(Value::Scalar(f(*x, *y)));
+        }
+        let shape = broadcast_shapes(a.shape(), b.shape()).ok()?;
+        zip_map(&a.view(), &b.view(), &shape, f).map(Value::from_array)
+    }
+
+    /// Backward of an elementwise op: [`Op::backward_scalar`] over broadcast
+    /// elements, then each gradient unbroadcast to its argument's shape.
+    fn elementwise_backward(
+        &self,
+        args: &[&Value],
+        out: &Value,
+        g: &Value,
+        wants: [bool; 3],
+    ) -> Option<ArgGrads> {
+        let a = *args.first()?;
+        let unary = self.arity() == 1;
+        let zero = Value::Scalar(0.0);
+        let b = if unary { &zero } else { *args.get(1)? };
+        if let (Value::Scalar(x), Value::Scalar(y), Value::Scalar(o), Value::Scalar(g)) =
+            (a, b, out, g)
+        {
+            let (da, db) = self.backward_scalar(*x, *y, *o, *g);
+            return Some([
+                wants[0].then_some(Value::Scalar(da)),
+                wants[1].then_some(Value::Scalar(db)),
+                None,
+            ]);
+        }
+        let shape = broadcast_shapes(a.shape(), b.shape()).ok()?;
+        let (av, bv, ov, gv) = (a.view(), b.view(), out.view(), g.view());
+        let (av, bv) = (av.broadcast(&shape[..])?, bv.broadcast(&shape[..])?);
+        let (ov, gv) = (ov.broadcast(&shape[..])?, gv.broadcast(&shape[..])?);
+        if unary {
+            let da = Zip::from(&av)
+                .and(&ov)
+                .and(&gv)
+                .map_collect(|&x, &o, &g| self.backward_scalar(x, 0.0, o, g).0);
+            return Some([want!(wants[0], unbroadcast(da, a.shape())), None, None]);
+        }
+        let mut da = Array::zeros(IxDyn(&shape));
+        let mut db = Array::zeros(IxDyn(&shape));
+        Zip::from(&mut da)
+            .and(&mut db)
+            .and(&av)
+            .and(&bv)
+            .and(&ov)
+            .and(&gv)
+            .for_each(|da, db, &x, &y, &o, &g| (*da, *db) = self.backward_scalar(x, y, o, g));
+        Some([
+            want!(wants[0], unbroadcast(da, a.shape())),
+            want!(wants[1], unbroadcast(db, b.shape())),
+            None,
+        ])
+    }
+}
+
+/// σ(x) = 1/(1 + e^-x), computed without overflow for large |x|.
+#[inline]
+fn sigmoid(x: f64) -> f64 {
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// sign x: 1, -1, 0 at 0, NaN for NaN.
+#[inline]
+fn sign(x: f64) -> f64 {
+    if x > 0.0 {
+        1.0
+    } else if x < 0.0 {
+        -1.0
+    } else if x == 0.0 {
+        0.0
+    } else {
+        f64::NAN
+    }
+}
+
+/// One element of bce: -(y ln p + (1 - y) ln(1 - p)). Not clamped (PyTorch's
+/// BCELoss clamps the logs at -100): outside (0, 1) this is inf or NaN.
+fn bce_term(p: f64, y: f64) -> f64 {
+    -(y * p.ln() + (1.0 - y) * (1.0 - p).ln())
+}
+
+/// The only gradient value of a scalar-valued op.
+fn scalar_of(g: &Value) -> Option<f64> {
+    if g.len() == 1 { g.iter().next() } else { None }
+}
+
+/// `axis` (negative counts from the end) as an index into `shape`.
+fn normalize_axis(axis: isize, shape: &[usize]) -> Result<usize, String> {
+    let rank = shape.len() as isize;
+    let i = if axis < 0 { axis + rank } else { axis };
+    if (0..rank).contains(&i) {
+        Ok(i as usize)
+    } else {
+        Err(format!(
+            "axis {axis} is out of range for a tensor of rank {rank} (shape {})",
+            shape_text(shape)
+        ))
+    }
+}
+
+/// `x` with its axes reversed, in standard layout.
+fn transposed(x: ArrayViewD<'_, f64>) -> Value {
+    Value::from_array(x.t().as_standard_layout().into_owned())
+}
+
+/// The result shape of `a @ b` under NumPy's rules for 1-D and 2-D operands.
+fn matmul_shape(a: &[usize], b: &[usize]) -> Result<Shape, String> {
+    let (ab, sa, sb) = (
+        format!("{} @ {}", shape_text(a), shape_text(b)),
+        a.len(),
+        b.len(),
+    );
+    if !(1..=2).contains(&sa) || !(1..=2).contains(&sb) {
+        return Err(format!("matmul needs 1-D or 2-D operands, got {ab}"));
+    }
+    let (ka, kb) = (a[sa - 1], b[0]);
+    if ka != kb {
+        return Err(format!(
+            "matmul needs the inner dimensions to agree: {ab} ({ka} vs {kb})"
+        ));
+    }
+    // [m, k] @ [k, n] = [m, n]; a 1-D operand contributes no axis.
+    Ok(a[..sa - 1].iter().chain(&b[1..]).copied().collect())
+}
+
+/// `(m, k, n)`: the operands of `a @ b` as matrices [m, k] and [k, n]
+/// (a 1-D `a` is a row, a 1-D `b` a column).
+fn matrix_dims(a: &[usize], b: &[usize]) -> Option<(usize, usize, usize)> {
+    let (m, k) = match *a {
+        [k] => (1, k),
+        [m, k] => (m, k),
+        _ => return None,
+    };
+    let n = match *b {
+        [_] => 1,
+        [_, n] => n,
+        _ => return None,
+    };
+    Some((m, k, n))
+}
+
+/// `a @ b`, reshaped to `shape` (the result of [`matmul_shape`]).
+fn matmul(a: &Value, b: &Value, shape: &[usize]) -> Option<Value> {
+    let (m, k, n) = matrix_dims(a.shape(), b.shape())?;
+    let (av, bv) = (a.view(), b.view());
+    let c = av.to_shape((m, k)).ok()?.dot(&bv.to_shape((k, n)).ok()?);
+    reshaped(c, shape)
+}
+
+/// Gradients of `a @ b` from `g` (its shape): with A [m, k], B [k, n] and G [m, n],
+/// d/dA = G Bᵀ and d/dB = Aᵀ G, reshaped back to 1-D where an operand was 1-D.
+fn matmul_backward(
+    a: &Value,
+    b: &Value,
+    g: ArrayViewD<'_, f64>,
+    wants: [bool; 2],
+) -> Option<(Option<Value>, Option<Value>)> {
+    let (m, k, n) = matrix_dims(a.shape(), b.shape())?;
+    let gm = g.to_shape((m, n)).ok()?;
+    let (av, bv) = (a.view(), b.view());
+    // d/dA (A B) = G Bᵀ
+    let ga = want!(
+        wants[0],
+        reshaped(gm.dot(&bv.to_shape((k, n)).ok()?.t()), a.shape())
+    );
+    // d/dB (A B) = Aᵀ G
+    let gb = want!(
+        wants[1],
+        reshaped(av.to_shape((m, k)).ok()?.t().dot(&gm), b.shape())
+    );
+    Some((ga, gb))
+}
+
+/// A matrix reshaped (row-major) to `shape`.
+fn reshaped(x: Array2<f64>, shape: &[usize]) -> Option<Value> {
+    Some(Value::from_array(
+        x.to_shape(IxDyn(shape)).ok()?.into_owned(),
+    ))
+}
+
+/// Softmax (or log-softmax) of `x` along `axis`, stable: each lane's max is
+/// subtracted first.
+fn softmax_along(x: ArrayViewD<'_, f64>, axis: usize, log: bool) -> Array {
+    let mut y = x.to_owned();
+    for mut lane in y.lanes_mut(Axis(axis)) {
+        let m = lane.fold(f64::NEG_INFINITY, |acc, &v| acc.max(v));
+        if log {
+            // log_softmax x = x - m - ln Σ e^(x - m)
+            let lse = lane.fold(0.0, |acc, &v| acc + (v - m).exp()).ln();
+            lane.mapv_inplace(|v| v - m - lse);
+        } else {
+            // softmax x = e^(x - m) / Σ e^(x - m)
+            lane.mapv_inplace(|v| (v - m).exp());
+            let s = lane.sum();
+            lane.mapv_inplace(|v| v / s);
+        }
+    }
+    y
+}
+
+/// VJP of softmax (or log-softmax) along `axis`, from its output `y` and `g`.
+fn softmax_backward(
+    y: ArrayViewD<'_, f64>,
+    g: ArrayViewD<'_, f64>,
+    axis: usize,
+    log: bool,
+) -> Array {
+    let mut gx = Array::zeros(y.raw_dim());
+    let ax = Axis(axis);
+    Zip::from(gx.lanes_mut(ax))
+        .and(y.lanes(ax))
+        .and(g.lanes(ax))
+        .for_each(|mut gx, y, g| {
+            if log {
+                // ∂yⱼ/∂xᵢ = δᵢⱼ - softmaxᵢ: gx = g - e^y Σ g
+                let sum_g = g.sum();
+                Zip::from(&mut gx)
+                    .and(&y)
+                    .and(&g)
+                    .for_each(|gx, &y, &g| *gx = g - y.exp() * sum_g);
+            } else {
+                // ∂yⱼ/∂xᵢ = yⱼ(δᵢⱼ - yᵢ): gx = y (g - Σ g y)
+                let dot = Zip::from(&y).and(&g).fold(0.0, |acc, &y, &g| acc + y * g);
+                Zip::from(&mut gx)
+                    .and(&y)
+                    .and(&g)
+                    .for_each(|gx, &y, &g| *gx = y * (g - dot));
+            }
+        });
+    gx
+}
+
+/// Checks cross_entropy's shapes: logits [N, C] (or [C], one row); the target
+/// is either of the logits' shape (one-hot or probability rows) or one class
+/// index per row ([N], or [] for 1-D logits).
+fn cross_entropy_layout(logits: &[usize], target: &[usize]) -> Result<(), String> {
+    if !(1..=2).contains(&logits.len()) {
+        return Err(format!(
+            "cross_entropy needs logits of shape [N, C] (or [C] for one row), got {}",
+            shape_text(logits)
+        ));
+    }
+    let rows = &logits[..logits.len() - 1];
+    if target == logits || target == rows {
+        return Ok(());
+    }
+    Err(format!(
+        "cross_entropy needs a target of the logits' shape {} (one-hot or probability rows) \
+         or of shape {} (class indices), got logits {} and target {}",
+        shape_text(logits),
+        shape_text(rows),
+        shape_text(logits),
+        shape_text(target)
+    ))
+}
+
+/// `(N, C)` for logits of shape [N, C] or [C].
+fn rows_cols(logits: &[usize]) -> Option<(usize, usize)> {
+    match *logits {
+        [c] => Some((1, c)),
+        [n, c] => Some((n, c)),
+        _ => None,
+    }
+}
+
+/// A class index: an integer in `[0, C)`.
+fn class_index(t: f64, classes: usize) -> Option<usize> {
+    (t >= 0.0 && t < classes as f64 && t.fract() == 0.0).then_some(t as usize)
+}
+
+/// log_softmax of the logits as [N, C] rows.
+fn log_softmax_rows(logits: &Value) -> Option<Array2<f64>> {
+    let (n, c) = rows_cols(logits.shape())?;
+    let z = logits.view();
+    let z = z.to_shape((n, c)).ok()?;
+    softmax_along(z.view().into_dyn(), 1, true)
+        .into_dimensionality()
+        .ok()
+}
+
+/// cross_entropy = -Σ t ⊙ log_softmax(z) / N; with class indices t picks one
+/// entry per row, and a row with an invalid index is NaN.
+fn cross_entropy(logits: &Value, target: &Value) -> Option<Value> {
+    let ls = log_softmax_rows(logits)?;
+    let (n, c) = ls.dim();
+    let tv = target.view();
+    let total = if target.shape() == logits.shape() {
+        let t = tv.to_shape((n, c)).ok()?;
+        -Zip::from(&t).and(&ls).fold(0.0, |acc, &t, &l| acc + t * l)
+    } else {
+        let t = tv.to_shape(n).ok()?;
+        let picked =
+            |(row, &t): (usize, &f64)| class_index(t, c).map_or(f64::NAN, |j| -ls[[row, j]]);
+        t.iter().enumerate().map(picked).sum()
+    };
+    Some(Value::Scalar(total / n as f64))
+}
+
+/// Gradients of cross_entropy for the logits and the target.
+fn cross_entropy_backward(
+    logits: &Value,
+    target: &Value,
+    g: f64,
+    wants: [bool; 2],
+) -> Option<(Option<Value>, Option<Value>)> {
+    let ls = log_softmax_rows(logits)?;
+    let (n, c) = ls.dim();
+    let scale = g / n as f64;
+    let tv = target.view();
+    if target.shape() == logits.shape() {
+        let t = tv.to_shape((n, c)).ok()?;
+        // d/dz -Σ t ⊙ log_softmax z = softmax(z)·Σt - t (= softmax - onehot for one-hot rows)
+        let gz = want!(wants[0], {
+            let mut d = Array2::zeros((n, c));
+            Zip::from(d.rows_mut())
+                .and(ls.rows())
+                .and(t.rows())
+                .for_each(|mut d, l, t| {
+                    let sum_t = t.sum();
+                    Zip::from(&mut d)
+                        .and(&l)
+                        .and(&t)
+                        .for_each(|d, &l, &t| *d = scale * (l.exp() * sum_t - t));
+                });
+            reshaped(d, logits.shape())
+        });
+        // d/dt -Σ t ⊙ log_softmax z = -log_softmax z
+        let gt = want!(wants[1], reshaped(ls.mapv(|l| -scale * l), target.shape()));
+        Some((gz, gt))
+    } else {
+        let t = tv.to_shape(n).ok()?;
+        // d/dz = softmax(z) - onehot(t); NaN for a row whose index is invalid
+        let gz = want!(wants[0], {
+            let mut d = ls.mapv(|l| scale * l.exp());
+            for (mut row, &t) in d.rows_mut().into_iter().zip(t.iter()) {
+                match class_index(t, c) {
+                    Some(j) => row[j] -= scale,
+                    None => row.fill(f64::NAN),
+                }
+            }
+            reshaped(d, logits.shape())
+        });
+        // class indices are not differentiable: a zero gradient
+        Some((gz, wants[1].then(|| Value::full(target.shape(), 0.0))))
+    }
+}
