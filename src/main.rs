@@ -1,1 +1,11 @@
-fn main() {}
+//! The `bpc` binary: everything lives in the library's `cli` module.
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let stderr = std::io::stderr();
+    let tty = stderr.is_terminal();
+    let color = tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let (mut out, mut err) = (std::io::stdout().lock(), stderr.lock());
+    bpc::cli::run(std::env::args_os(), &mut bpc::cli::Io { out: &mut out, err: &mut err, color, tty })
+}

@@ -1,0 +1,200 @@
+//! Plan + bindings -> Values -> Grads: one forward pass in plan order, one
+//! reverse walk that accumulates every gradient with `+=`.
+//!
+//! This is the hot loop. Scalar steps never touch the heap; nothing here
+//! hashes, allocates for scalars, or sees petgraph.
+
+use crate::op::Op;
+use crate::plan::{Plan, Slot, Step};
+use crate::tensor::Value;
+
+/// Which pass produced a non-finite number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pass {
+    /// The forward pass (a value).
+    Forward,
+    /// The reverse walk (a gradient).
+    Backward,
+}
+
+/// The first slot that became NaN or infinite.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NonFinite {
+    /// In which pass.
+    pub pass: Pass,
+    /// The slot whose value (forward) or gradient contribution (backward) is non-finite.
+    pub slot: Slot,
+    /// For backward: the node whose backward rule produced it.
+    pub from: Option<Slot>,
+    /// Row-major index of the first bad element.
+    pub index: usize,
+    /// The bad element.
+    pub value: f64,
+}
+
+/// Values and gradients of every slot of a plan.
+#[derive(Clone, Debug)]
+pub struct Evaluation {
+    /// Forward values, by slot.
+    pub values: Vec<Value>,
+    /// d output / d slot, by slot.
+    pub grads: Vec<Value>,
+    /// The first non-finite value or gradient, if any.
+    pub nonfinite: Option<NonFinite>,
+}
+
+/// Runs both passes on the plan's own leaf values.
+pub fn evaluate(plan: &Plan) -> Evaluation {
+    let mut values = initial_values(plan);
+    let first = forward(plan, &mut values);
+    let mut grads = Vec::new();
+    let back = backward(plan, &values, &mut grads);
+    Evaluation { values, grads, nonfinite: first.or(back) }
+}
+
+/// A value buffer: the plan's leaves, then a placeholder per node.
+pub fn initial_values(plan: &Plan) -> Vec<Value> {
+    let mut values = Vec::with_capacity(plan.slots.len());
+    values.extend(plan.leaves.iter().cloned());
+    values.resize(plan.slots.len(), Value::Scalar(0.0));
+    values
+}
+
+/// Evaluates every step in order. `values` holds the leaves on entry and every
+/// slot on return. Returns the first slot that is NaN or infinite.
+pub fn forward(plan: &Plan, values: &mut [Value]) -> Option<NonFinite> {
+    let mut first = None;
+    for (i, v) in values.iter().enumerate().take(plan.leaves.len()) {
+        if let Some((index, value)) = v.first_nonfinite() {
+            first = Some(NonFinite { pass: Pass::Forward, slot: Slot(i as u32), from: None, index, value });
+            break;
+        }
+    }
+    for step in &plan.steps {
+        let out = if step.scalar {
+            let (a, b) = scalar_args(step, values);
+            Value::Scalar(step.op.forward_scalar(a, b))
+        } else {
+            let args = arg_refs(step, values);
+            step.op.forward(&args[..step.arity as usize])
+        };
+        if first.is_none()
+            && let Some((index, value)) = out.first_nonfinite()
+        {
+            first = Some(NonFinite { pass: Pass::Forward, slot: step.out, from: None, index, value });
+        }
+        values[step.out.index()] = out;
+    }
+    first
+}
+
+/// The reverse walk: seeds d output / d output with ones, then walks the steps
+/// backwards, adding each step's contribution to its arguments' gradients.
+/// `grads` is resized and zeroed to the values' shapes (reusing its buffers).
+pub fn backward(plan: &Plan, values: &[Value], grads: &mut Vec<Value>) -> Option<NonFinite> {
+    zero_like(values, grads);
+    let out = plan.output.index();
+    grads[out] = Value::full(values[out].shape(), 1.0);
+    let mut first = None;
+    for step in plan.steps.iter().rev() {
+        if step.scalar {
+            let (a, b) = scalar_args(step, values);
+            let y = values[step.out.index()].as_scalar().unwrap_or(f64::NAN);
+            let g = grads[step.out.index()].as_scalar().unwrap_or(f64::NAN);
+            let (ga, gb) = step.op.backward_scalar(a, b, y, g);
+            for (k, d) in [ga, gb].into_iter().enumerate().take(step.arity as usize) {
+                if !step.wants[k] {
+                    continue;
+                }
+                let slot = step.args[k];
+                if let Value::Scalar(acc) = &mut grads[slot.index()] {
+                    *acc += d;
+                }
+                if first.is_none() && !d.is_finite() {
+                    first = Some(NonFinite { pass: Pass::Backward, slot, from: Some(step.out), index: 0, value: d });
+                }
+            }
+        } else {
+            let args = arg_refs(step, values);
+            let contribs = step.op.backward(
+                &args[..step.arity as usize],
+                &values[step.out.index()],
+                &grads[step.out.index()],
+                step.wants,
+            );
+            for (k, c) in contribs.into_iter().enumerate() {
+                let Some(c) = c else { continue };
+                let slot = step.args[k];
+                if first.is_none()
+                    && let Some((index, value)) = c.first_nonfinite()
+                {
+                    first = Some(NonFinite { pass: Pass::Backward, slot, from: Some(step.out), index, value });
+                }
+                grads[slot.index()].add_assign(&c);
+            }
+        }
+    }
+    first
+}
+
+/// Resizes `grads` to match `values` and sets every element to zero.
+fn zero_like(values: &[Value], grads: &mut Vec<Value>) {
+    grads.truncate(values.len());
+    for (g, v) in grads.iter_mut().zip(values) {
+        match (g, v) {
+            (Value::Scalar(x), Value::Scalar(_)) => *x = 0.0,
+            (Value::Tensor(a), Value::Tensor(b)) if a.shape() == b.shape() => a.fill(0.0),
+            (g, v) => *g = Value::full(v.shape(), 0.0),
+        }
+    }
+    for v in &values[grads.len()..] {
+        grads.push(Value::full(v.shape(), 0.0));
+    }
+}
+
+#[inline]
+fn scalar_args(step: &Step, values: &[Value]) -> (f64, f64) {
+    let get = |s: Slot| values[s.index()].as_scalar().unwrap_or(f64::NAN);
+    let a = get(step.args[0]);
+    let b = if step.arity > 1 { get(step.args[1]) } else { 0.0 };
+    (a, b)
+}
+
+#[inline]
+fn arg_refs<'v>(step: &Step, values: &'v [Value]) -> [&'v Value; 3] {
+    [&values[step.args[0].index()], &values[step.args[1].index()], &values[step.args[2].index()]]
+}
+
+/// The likely cause of a non-finite result of `op`, for messages.
+pub fn likely_cause(op: Op) -> &'static str {
+    match op {
+        Op::Log => "log of a non-positive number",
+        Op::Div => "division by zero",
+        Op::Exp => "overflow in exp (the argument is too large)",
+        Op::Sqrt => "square root of a negative number",
+        Op::Pow => "a power of a negative or zero base, or an overflow",
+        Op::Bce => "log of 0 or of a negative number: p must be in (0, 1)",
+        Op::CrossEntropy => "a class index outside [0, classes), or non-finite logits",
+        Op::Add
+        | Op::Sub
+        | Op::Mul
+        | Op::Neg
+        | Op::Square
+        | Op::Abs
+        | Op::Sin
+        | Op::Cos
+        | Op::Sigmoid
+        | Op::Tanh
+        | Op::Relu
+        | Op::Softplus
+        | Op::LeakyRelu { .. }
+        | Op::Matmul
+        | Op::Transpose
+        | Op::Sum { .. }
+        | Op::Mean { .. }
+        | Op::Softmax { .. }
+        | Op::LogSoftmax { .. }
+        | Op::Affine
+        | Op::Mse => "an overflow, or a non-finite value flowing in from an argument",
+    }
+}

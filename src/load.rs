@@ -1,0 +1,143 @@
+//! Reading a spec file through every stage up to a [`Plan`], timing each.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::diag::{Diagnostic, Diagnostics, ErrorKind, Source, Span};
+use crate::graph::{self, BindMode, Binding};
+use crate::plan::{self, Plan};
+use crate::spec::{self, Spec};
+
+/// How long each phase took, for `--timings`.
+#[derive(Clone, Debug, Default)]
+pub struct Timings(pub Vec<(&'static str, Duration)>);
+
+impl Timings {
+    /// Runs `f`, recording its time under `phase`.
+    pub fn time<T>(&mut self, phase: &'static str, f: impl FnOnce() -> T) -> T {
+        let start = Instant::now();
+        let out = f();
+        self.0.push((phase, start.elapsed()));
+        out
+    }
+
+    /// One line per phase, and the total.
+    pub fn render(&self) -> String {
+        let mut s = String::from("timings:\n");
+        let mut total = Duration::ZERO;
+        for (phase, d) in &self.0 {
+            total += *d;
+            s.push_str(&format!("  {phase:<14} {:>10.3} ms\n", d.as_secs_f64() * 1e3));
+        }
+        s.push_str(&format!("  {:<14} {:>10.3} ms\n", "total", total.as_secs_f64() * 1e3));
+        s
+    }
+}
+
+/// Reads a file as a [`Source`]; a file that is missing, too big or not UTF-8
+/// is a diagnostic.
+pub fn read_source(path: &Path) -> Result<Source, Diagnostic> {
+    let name = path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|e| io_error(&name, &e))?;
+    if meta.is_dir() {
+        return Err(Diagnostic::new(ErrorKind::Io, format!("`{name}` is a directory, not a spec file")));
+    }
+    if meta.len() > spec::limits::MAX_FILE_BYTES as u64 {
+        return Err(Diagnostic::new(
+            ErrorKind::Limit,
+            format!(
+                "`{name}` is {} bytes; bpc reads specs of at most {} bytes",
+                meta.len(),
+                spec::limits::MAX_FILE_BYTES
+            ),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| io_error(&name, &e))?;
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(Source::new(name, text)),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            let valid = String::from_utf8_lossy(&bytes[..at]).into_owned();
+            let src = Source::new(name.clone(), valid);
+            let (line, col) = src.line_col(at);
+            Err(Diagnostic::new(
+                ErrorKind::Io,
+                format!("`{name}` is not UTF-8 text: invalid byte 0x{:02x} at line {line}, column {col}", bytes[at]),
+            )
+            .at(&src, Span::new(at, at), "the text is valid up to here")
+            .help("save the file as UTF-8"))
+        }
+    }
+}
+
+fn io_error(name: &str, e: &std::io::Error) -> Diagnostic {
+    let help = match e.kind() {
+        std::io::ErrorKind::NotFound => "check the path; specs live in `specs/`",
+        std::io::ErrorKind::PermissionDenied => "check the file's permissions",
+        _ => "check that the path names a readable file",
+    };
+    Diagnostic::new(ErrorKind::Io, format!("cannot read `{name}`: {e}")).help(help)
+}
+
+/// Parses `NAME=VALUE` of `--set` into a binding (VALUE is YAML).
+pub fn parse_set(arg: &str) -> Result<Binding, Diagnostic> {
+    let src = Source::new("--set", arg.to_string());
+    let Some(eq) = arg.find('=') else {
+        return Err(Diagnostic::new(ErrorKind::Usage, format!("--set `{arg}`: expected NAME=VALUE"))
+            .at(&src, Span::new(0, arg.len()), "no `=`")
+            .help("for example `--set n_X=3` or `--set w=[[1, 2], [3, 4]]`"));
+    };
+    let name = arg[..eq].trim().to_string();
+    if !spec::is_valid_name(&name) {
+        return Err(Diagnostic::new(ErrorKind::Usage, format!("--set: `{name}` is not a valid name"))
+            .at(&src, Span::new(0, eq), "invalid name"));
+    }
+    // Parse VALUE in a source of its own, so its errors point inside it.
+    let value_src = Source::new(format!("--set {name}"), arg[eq + 1..].to_string());
+    let def = spec::parse_value(&value_src).map_err(|d| {
+        Diagnostic { message: format!("--set `{name}`: {}", d.message), ..d }
+    })?;
+    let value = graph::value_of(&value_src, &def)?;
+    Ok(Binding {
+        name,
+        value,
+        origin: Some((src, Span::new(0, arg.len()))),
+        mode: BindMode::Replace,
+    })
+}
+
+/// Reads and parses a spec file.
+pub fn parse_file(path: &Path, timings: &mut Timings) -> Result<Arc<Spec>, Diagnostics> {
+    let source = timings.time("read", || read_source(path))?;
+    let spec = timings.time("parse", || spec::parse(&source))?;
+    Ok(Arc::new(spec))
+}
+
+/// Builds and compiles a parsed spec with bindings.
+pub fn compile_spec(spec: Arc<Spec>, bindings: &[Binding], timings: &mut Timings) -> Result<Plan, Diagnostics> {
+    let graph = timings.time("build graph", || graph::build(spec, bindings))?;
+    Ok(timings.time("compile plan", || plan::compile(&graph)))
+}
+
+/// The whole way from a file to a plan: `--set` values and, when `with_data`,
+/// the spec's `data` bound to its inputs.
+pub fn load(path: &Path, sets: &[String], with_data: bool, timings: &mut Timings) -> Result<Plan, Diagnostics> {
+    let spec = parse_file(path, timings)?;
+    let mut bindings = Vec::new();
+    if with_data {
+        bindings.extend(timings.time("load data", || crate::data::bindings(&spec, path))?);
+    }
+    let mut errors = Diagnostics::default();
+    for s in sets {
+        match parse_set(s) {
+            Ok(b) => bindings.push(b),
+            Err(d) => errors.push(d),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    compile_spec(spec, &bindings, timings)
+}

@@ -1,0 +1,195 @@
+//! Graph -> Plan: the graph flattened into topologically ordered steps over
+//! dense slot indices. Nothing after this stage sees petgraph or hashes a name
+//! in a loop.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use petgraph::Direction;
+use petgraph::visit::EdgeRef;
+
+use crate::diag::{Source, Span};
+use crate::graph::{Graph, Kind};
+use crate::op::Op;
+use crate::spec::Spec;
+use crate::tensor::{Shape, Value};
+
+/// The index of a value (and of its gradient) in a plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Slot(pub u32);
+
+impl Slot {
+    /// The slot as a vector index.
+    #[inline]
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// What one slot holds, for renderers and messages.
+#[derive(Clone, Debug)]
+pub struct SlotInfo {
+    /// Its name (a literal's name is its text).
+    pub name: String,
+    /// Input, param, literal or node.
+    pub kind: Kind,
+    /// Its shape (for data-bound inputs: the whole data set's).
+    pub shape: Shape,
+    /// Where it is defined in the spec.
+    pub span: Span,
+    /// A node's arguments, in order (empty for leaves).
+    pub args: Vec<Slot>,
+}
+
+/// One node's evaluation: `out = op(args...)`.
+#[derive(Clone, Copy, Debug)]
+pub struct Step {
+    /// The operation.
+    pub op: Op,
+    /// Where the result goes.
+    pub out: Slot,
+    /// The arguments; only the first `arity` are meaningful.
+    pub args: [Slot; 3],
+    /// How many arguments.
+    pub arity: u8,
+    /// All arguments and the result are scalars and the op is elementwise:
+    /// the step takes the unboxed fast path.
+    pub scalar: bool,
+    /// Which arguments want a gradient (literals do not).
+    pub wants: [bool; 3],
+}
+
+impl Step {
+    /// The meaningful arguments.
+    #[inline]
+    pub fn args(&self) -> &[Slot] {
+        &self.args[..self.arity as usize]
+    }
+}
+
+/// A compiled graph, ready to evaluate any number of times.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// The spec's name.
+    pub name: String,
+    /// The spec it came from.
+    pub spec: Arc<Spec>,
+    /// Every slot in evaluation order: leaves, literals, then nodes.
+    pub slots: Vec<SlotInfo>,
+    /// One step per node, in topological order.
+    pub steps: Vec<Step>,
+    /// The slot whose gradient is taken.
+    pub output: Slot,
+    /// Initial values of the leaf and literal slots (`slots[..leaves.len()]`).
+    pub leaves: Vec<Value>,
+    index: HashMap<String, Slot>,
+}
+
+impl Plan {
+    /// The source the spec was read from.
+    pub fn source(&self) -> &Source {
+        &self.spec.source
+    }
+
+    /// The slot named `name`, if any (literals are not named).
+    pub fn slot(&self, name: &str) -> Option<Slot> {
+        self.index.get(name).copied()
+    }
+
+    /// Information on a slot.
+    pub fn info(&self, slot: Slot) -> &SlotInfo {
+        &self.slots[slot.index()]
+    }
+
+    /// The named slots (leaves and nodes, not literals), in evaluation order.
+    pub fn named(&self) -> impl Iterator<Item = (Slot, &SlotInfo)> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.kind != Kind::Literal)
+            .map(|(i, s)| (Slot(i as u32), s))
+    }
+
+    /// The output's name.
+    pub fn output_name(&self) -> &str {
+        &self.info(self.output).name
+    }
+
+    /// True when the output is a scalar (otherwise its gradient seed is all ones).
+    pub fn output_is_scalar(&self) -> bool {
+        self.info(self.output).shape.is_empty()
+    }
+
+    /// The param slots, in file order.
+    pub fn params(&self) -> impl Iterator<Item = Slot> + '_ {
+        self.named().filter(|(_, s)| s.kind == Kind::Param).map(|(i, _)| i)
+    }
+}
+
+/// Compiles a validated graph into a plan.
+pub fn compile(graph: &Graph) -> Plan {
+    let dag = &graph.dag;
+    let mut slot_of = vec![Slot(u32::MAX); dag.node_count()];
+    for (i, &v) in graph.order.iter().enumerate() {
+        slot_of[v.index()] = Slot(i as u32);
+    }
+    let mut slots = Vec::with_capacity(graph.order.len());
+    let mut steps = Vec::new();
+    let mut leaves = Vec::new();
+    for &v in &graph.order {
+        let item = &dag[v];
+        // Arguments in position order (edge weight = position).
+        let mut args: Vec<(usize, Slot)> = dag
+            .edges_directed(v, Direction::Incoming)
+            .map(|e| (*e.weight(), slot_of[e.source().index()]))
+            .collect();
+        args.sort_by_key(|(pos, _)| *pos);
+        let args: Vec<Slot> = args.into_iter().map(|(_, s)| s).collect();
+        match item.kind {
+            Kind::Node(op) => {
+                let mut arr = [Slot(0); 3];
+                let mut wants = [false; 3];
+                for (k, &a) in args.iter().enumerate().take(3) {
+                    arr[k] = a;
+                    wants[k] = dag[graph.order[a.index()]].kind != Kind::Literal;
+                }
+                let scalar = op.is_elementwise()
+                    && item.shape.is_empty()
+                    && args.iter().all(|a| dag[graph.order[a.index()]].shape.is_empty());
+                steps.push(Step {
+                    op,
+                    out: slot_of[v.index()],
+                    args: arr,
+                    arity: args.len().min(3) as u8,
+                    scalar,
+                    wants,
+                });
+            }
+            Kind::Input | Kind::Param | Kind::Literal => {
+                leaves.push(item.value.clone().unwrap_or(Value::Scalar(f64::NAN)));
+            }
+        }
+        slots.push(SlotInfo {
+            name: item.name.clone(),
+            kind: item.kind,
+            shape: item.shape.clone(),
+            span: item.span,
+            args,
+        });
+    }
+    let index = slots
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.kind != Kind::Literal)
+        .map(|(i, s)| (s.name.clone(), Slot(i as u32)))
+        .collect();
+    Plan {
+        name: graph.name.clone(),
+        spec: graph.spec.clone(),
+        slots,
+        steps,
+        output: slot_of[graph.output.index()],
+        leaves,
+        index,
+    }
+}

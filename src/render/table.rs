@@ -1,0 +1,69 @@
+//! The table for people: one row per leaf and node in evaluation order.
+
+use crate::eval::Evaluation;
+use crate::plan::Plan;
+use crate::render::value_text;
+
+/// Options of the table.
+#[derive(Clone, Copy, Debug)]
+pub struct TableOptions {
+    /// Significant digits.
+    pub precision: usize,
+    /// Tensors with more elements than this are summarised.
+    pub max_elems: usize,
+}
+
+impl Default for TableOptions {
+    fn default() -> Self {
+        TableOptions { precision: 6, max_elems: 8 }
+    }
+}
+
+/// Renders the values and gradients of every named slot.
+pub fn render(plan: &Plan, eval: &Evaluation, opts: TableOptions) -> String {
+    let out = plan.output_name();
+    let mut text = format!("spec `{}`", plan.name);
+    if let Some(d) = &plan.spec.description {
+        text.push_str(&format!(": {}", d.trim()));
+    }
+    text.push('\n');
+    let out_value = value_text(&eval.values[plan.output.index()], opts.precision, opts.max_elems);
+    text.push_str(&format!("output `{out}` = {out_value}\n"));
+    if !plan.output_is_scalar() {
+        text.push_str(&format!(
+            "note: `{out}` is not a scalar; gradients are those of sum({out}) (the seed is all ones)\n"
+        ));
+    }
+    text.push('\n');
+    let header = ["name".to_string(), "kind".into(), "shape".into(), "value".into(), format!("d {out} / d ·")];
+    let mut rows = vec![header];
+    for (slot, info) in plan.named() {
+        rows.push([
+            info.name.clone(),
+            info.kind.describe(),
+            crate::tensor::shape_text(eval.values[slot.index()].shape()),
+            value_text(&eval.values[slot.index()], opts.precision, opts.max_elems),
+            value_text(&eval.grads[slot.index()], opts.precision, opts.max_elems),
+        ]);
+    }
+    let mut widths = [0usize; 5];
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    for row in &rows {
+        let mut line = String::new();
+        for (k, (cell, w)) in row.iter().zip(widths).enumerate() {
+            if k + 1 == row.len() {
+                line.push_str(cell);
+            } else {
+                line.push_str(cell);
+                line.push_str(&" ".repeat(w - cell.chars().count() + 2));
+            }
+        }
+        text.push_str(line.trim_end());
+        text.push('\n');
+    }
+    text
+}
