@@ -232,6 +232,9 @@ impl Op {
 /// Gradients for an op's arguments (at most three), `None` where not wanted.
 pub type ArgGrads = [Option<Value>; 3];
 
+/// Gradients of the first two arguments, `None` where not wanted.
+type Pair = (Option<Value>, Option<Value>);
+
 /// `Some(expr?)` when the gradient is wanted, `None` otherwise; a failed
 /// `expr` makes the enclosing function return `None`.
 macro_rules! want {
@@ -477,76 +480,39 @@ impl Op {
         self.infer_shape(&shapes).ok()
     }
 
+    /// Forward of every op: elementwise ops via [`Op::forward_scalar`], the
+    /// others, once their shapes are checked, by the kernels below.
     fn try_forward(&self, args: &[&Value]) -> Option<Value> {
         if args.len() != self.arity() {
             return None;
         }
+        if self.is_elementwise() {
+            return self.elementwise_forward(args);
+        }
+        let shape = self.shape_of(args)?;
         match *self {
-            Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Pow => self.elementwise_forward(args),
+            // elementwise: handled above
+            Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Pow => None,
             Op::Neg | Op::Exp | Op::Log | Op::Sqrt | Op::Square | Op::Abs | Op::Sin | Op::Cos => {
-                self.elementwise_forward(args)
+                None
             }
-            Op::Sigmoid | Op::Tanh | Op::Relu | Op::Softplus | Op::LeakyRelu { .. } => {
-                self.elementwise_forward(args)
-            }
-            Op::Matmul => {
-                let shape = self.shape_of(args)?;
-                matmul(args[0], args[1], &shape)
-            }
+            Op::Sigmoid | Op::Tanh | Op::Relu | Op::Softplus | Op::LeakyRelu { .. } => None,
+            Op::Matmul => matmul(args[0], args[1], &shape),
             Op::Transpose => Some(transposed(args[0].view())),
-            Op::Sum { axis } | Op::Mean { axis } => {
-                self.shape_of(args)?;
-                let x = args[0].view();
-                let (sum, n) = match axis {
-                    None => (Array::from_elem(IxDyn(&[]), x.sum()), x.len()),
-                    Some(axis) => {
-                        let i = normalize_axis(axis, x.shape()).ok()?;
-                        (x.sum_axis(Axis(i)), x.shape()[i])
-                    }
-                };
-                // mean = sum / n
-                let n = if matches!(self, Op::Mean { .. }) {
-                    n as f64
-                } else {
-                    1.0
-                };
-                Some(Value::from_array(sum / n))
-            }
-            Op::Softmax { axis } | Op::LogSoftmax { axis } => {
-                self.shape_of(args)?;
-                let i = normalize_axis(axis, args[0].shape()).ok()?;
-                let log = matches!(self, Op::LogSoftmax { .. });
-                Some(Value::from_array(softmax_along(args[0].view(), i, log)))
-            }
-            Op::Affine => {
-                let shape = self.shape_of(args)?;
-                let m_shape = matmul_shape(args[0].shape(), args[1].shape()).ok()?;
-                let m = matmul(args[0], args[1], &m_shape)?;
-                // affine(x, W, b) = x @ W + b
-                zip_map(&m.view(), &args[2].view(), &shape, |m, b| m + b).map(Value::from_array)
-            }
-            Op::Mse => {
-                self.shape_of(args)?;
-                let shape = broadcast_shapes(args[0].shape(), args[1].shape()).ok()?;
-                // mse = Σ (p - t)² / n
-                let sq = zip_map(&args[0].view(), &args[1].view(), &shape, |p, t| {
-                    (p - t) * (p - t)
-                })?;
-                Some(Value::Scalar(sq.sum() / sq.len() as f64))
-            }
-            Op::Bce => {
-                self.shape_of(args)?;
-                let shape = broadcast_shapes(args[0].shape(), args[1].shape()).ok()?;
-                let loss = zip_map(&args[0].view(), &args[1].view(), &shape, bce_term)?;
-                Some(Value::Scalar(loss.sum() / loss.len() as f64))
-            }
-            Op::CrossEntropy => {
-                self.shape_of(args)?;
-                cross_entropy(args[0], args[1])
-            }
+            Op::Sum { axis } => reduce(args[0], axis, false),
+            Op::Mean { axis } => reduce(args[0], axis, true),
+            Op::Softmax { axis } => softmax(args[0], axis, false),
+            Op::LogSoftmax { axis } => softmax(args[0], axis, true),
+            Op::Affine => affine(args[0], args[1], args[2], &shape),
+            Op::Mse => mse(args[0], args[1]),
+            Op::Bce => bce(args[0], args[1]),
+            Op::CrossEntropy => cross_entropy(args[0], args[1]),
         }
     }
 
+    /// Backward of every op: elementwise ops via [`Op::backward_scalar`], the
+    /// others, once the shapes of the arguments, `out` and `g` are checked, by
+    /// the kernels below.
     fn try_backward(
         &self,
         args: &[&Value],
@@ -561,100 +527,35 @@ impl Op {
         if g.shape() != &shape[..] || out.shape() != &shape[..] {
             return None;
         }
-        let x = args[0];
-        let grads = match *self {
+        let two = [wants[0], wants[1]];
+        let (ga, gb) = match *self {
+            // elementwise: handled above
             Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Pow => return None,
             Op::Neg | Op::Exp | Op::Log | Op::Sqrt | Op::Square | Op::Abs | Op::Sin | Op::Cos => {
                 return None;
             }
             Op::Sigmoid | Op::Tanh | Op::Relu | Op::Softplus | Op::LeakyRelu { .. } => return None,
-            Op::Matmul => {
-                let (ga, gb) = matmul_backward(args[0], args[1], g.view(), [wants[0], wants[1]])?;
-                [ga, gb, None]
-            }
+            Op::Matmul => matmul_backward(args[0], args[1], g.view(), two)?,
             // (xᵀ)ᵀ = x: the gradient is gᵀ
-            Op::Transpose => [Some(transposed(g.view())), None, None],
-            Op::Sum { axis } | Op::Mean { axis } => {
-                // d/dxᵢ Σ x = 1, d/dxᵢ mean x = 1/n: g spread back over the reduced axis
-                let (gv, n) = match axis {
-                    None => (g.view(), x.len()),
-                    Some(axis) => {
-                        let i = normalize_axis(axis, x.shape()).ok()?;
-                        (g.view().insert_axis(Axis(i)), x.shape()[i])
-                    }
-                };
-                let spread = gv.broadcast(x.shape())?;
-                let n = if matches!(self, Op::Mean { .. }) {
-                    n as f64
-                } else {
-                    1.0
-                };
-                [Some(Value::from_array(spread.mapv(|g| g / n))), None, None]
+            Op::Transpose => (Some(transposed(g.view())), None),
+            Op::Sum { axis } => (
+                want!(wants[0], reduce_backward(args[0], axis, false, g)),
+                None,
+            ),
+            Op::Mean { axis } => (
+                want!(wants[0], reduce_backward(args[0], axis, true, g)),
+                None,
+            ),
+            Op::Softmax { axis } => (want!(wants[0], softmax_backward(out, g, axis, false)), None),
+            Op::LogSoftmax { axis } => {
+                (want!(wants[0], softmax_backward(out, g, axis, true)), None)
             }
-            Op::Softmax { axis } | Op::LogSoftmax { axis } => {
-                let i = normalize_axis(axis, x.shape()).ok()?;
-                let log = matches!(self, Op::LogSoftmax { .. });
-                [
-                    Some(Value::from_array(softmax_backward(
-                        out.view(),
-                        g.view(),
-                        i,
-                        log,
-                    ))),
-                    None,
-                    None,
-                ]
-            }
-            Op::Affine => {
-                // d/d(xW) (xW + b) = 1, d/db = 1: g unbroadcast to each addend
-                let m_shape = matmul_shape(x.shape(), args[1].shape()).ok()?;
-                let gm = unbroadcast(g.to_array(), &m_shape)?;
-                let (gx, gw) = if wants[0] || wants[1] {
-                    matmul_backward(x, args[1], gm.view(), [wants[0], wants[1]])?
-                } else {
-                    (None, None)
-                };
-                [
-                    gx,
-                    gw,
-                    want!(wants[2], unbroadcast(g.to_array(), args[2].shape())),
-                ]
-            }
-            Op::Mse => {
-                let (p, t) = (args[0], args[1]);
-                let shape = broadcast_shapes(p.shape(), t.shape()).ok()?;
-                let n = shape.iter().product::<usize>() as f64;
-                let gs = scalar_of(g)?;
-                // d/dp mean (p - t)² = 2(p - t)/n, d/dt = -2(p - t)/n
-                let dp = zip_map(&p.view(), &t.view(), &shape, |p, t| 2.0 * (p - t) * gs / n)?;
-                let gt = want!(wants[1], unbroadcast(-&dp, t.shape()));
-                [want!(wants[0], unbroadcast(dp, p.shape())), gt, None]
-            }
-            Op::Bce => {
-                let (p, y) = (args[0], args[1]);
-                let shape = broadcast_shapes(p.shape(), y.shape()).ok()?;
-                let n = shape.iter().product::<usize>() as f64;
-                let gs = scalar_of(g)? / n;
-                let (pv, yv) = (p.view(), y.view());
-                // d/dp bce = (p - y)/(p(1 - p))/n
-                let gp = want!(wants[0], {
-                    let d = zip_map(&pv, &yv, &shape, |p, y| gs * (p - y) / (p * (1.0 - p)))?;
-                    unbroadcast(d, p.shape())
-                });
-                // d/dy bce = -(ln p - ln(1 - p))/n
-                let gy = want!(wants[1], {
-                    let d = zip_map(&pv, &yv, &shape, |p, _| -gs * (p.ln() - (1.0 - p).ln()))?;
-                    unbroadcast(d, y.shape())
-                });
-                [gp, gy, None]
-            }
-            Op::CrossEntropy => {
-                let (gz, gt) =
-                    cross_entropy_backward(x, args[1], scalar_of(g)?, [wants[0], wants[1]])?;
-                [gz, gt, None]
-            }
+            Op::Affine => return affine_backward(args[0], args[1], args[2], g, wants),
+            Op::Mse => mse_backward(args[0], args[1], scalar_of(g)?, two)?,
+            Op::Bce => bce_backward(args[0], args[1], scalar_of(g)?, two)?,
+            Op::CrossEntropy => cross_entropy_backward(args[0], args[1], scalar_of(g)?, two)?,
         };
-        Some(grads)
+        Some([ga, gb, None])
     }
 
     /// Forward of an elementwise op: [`Op::forward_scalar`] over broadcast elements.
@@ -751,12 +652,6 @@ fn sign(x: f64) -> f64 {
     }
 }
 
-/// One element of bce: -(y ln p + (1 - y) ln(1 - p)). Not clamped (PyTorch's
-/// BCELoss clamps the logs at -100): outside (0, 1) this is inf or NaN.
-fn bce_term(p: f64, y: f64) -> f64 {
-    -(y * p.ln() + (1.0 - y) * (1.0 - p).ln())
-}
-
 /// The only gradient value of a scalar-valued op.
 fn scalar_of(g: &Value) -> Option<f64> {
     if g.len() == 1 { g.iter().next() } else { None }
@@ -827,12 +722,7 @@ fn matmul(a: &Value, b: &Value, shape: &[usize]) -> Option<Value> {
 
 /// Gradients of `a @ b` from `g` (its shape): with A [m, k], B [k, n] and G [m, n],
 /// d/dA = G Bᵀ and d/dB = Aᵀ G, reshaped back to 1-D where an operand was 1-D.
-fn matmul_backward(
-    a: &Value,
-    b: &Value,
-    g: ArrayViewD<'_, f64>,
-    wants: [bool; 2],
-) -> Option<(Option<Value>, Option<Value>)> {
+fn matmul_backward(a: &Value, b: &Value, g: ArrayViewD<'_, f64>, wants: [bool; 2]) -> Option<Pair> {
     let (m, k, n) = matrix_dims(a.shape(), b.shape())?;
     let gm = g.to_shape((m, n)).ok()?;
     let (av, bv) = (a.view(), b.view());
@@ -856,9 +746,51 @@ fn reshaped(x: Array2<f64>, shape: &[usize]) -> Option<Value> {
     ))
 }
 
+/// Σ x (or mean x) over `axis`, or over all elements.
+fn reduce(x: &Value, axis: Option<isize>, mean: bool) -> Option<Value> {
+    let xv = x.view();
+    let (sum, n) = match axis {
+        None => (Array::from_elem(IxDyn(&[]), xv.sum()), xv.len()),
+        Some(axis) => {
+            let i = normalize_axis(axis, xv.shape()).ok()?;
+            (xv.sum_axis(Axis(i)), xv.shape()[i])
+        }
+    };
+    // mean x = Σ x / n
+    Some(Value::from_array(if mean { sum / n as f64 } else { sum }))
+}
+
+/// Gradient of [`reduce`]: d/dxᵢ Σ x = 1, d/dxᵢ mean x = 1/n, so `g` is
+/// spread back over the reduced axis (or everywhere).
+fn reduce_backward(x: &Value, axis: Option<isize>, mean: bool, g: &Value) -> Option<Value> {
+    let (gv, n) = match axis {
+        None => (g.view(), x.len()),
+        Some(axis) => {
+            let i = normalize_axis(axis, x.shape()).ok()?;
+            (g.view().insert_axis(Axis(i)), x.shape()[i])
+        }
+    };
+    let spread = gv.broadcast(x.shape())?;
+    let n = if mean { n as f64 } else { 1.0 };
+    Some(Value::from_array(spread.mapv(|g| g / n)))
+}
+
+/// Softmax (or log-softmax) of `x` along `axis`.
+fn softmax(x: &Value, axis: isize, log: bool) -> Option<Value> {
+    let i = normalize_axis(axis, x.shape()).ok()?;
+    Some(Value::from_array(softmax_lanes(x.view(), i, log)))
+}
+
+/// Gradient of [`softmax`], from its output `y` and the upstream `g`.
+fn softmax_backward(y: &Value, g: &Value, axis: isize, log: bool) -> Option<Value> {
+    let i = normalize_axis(axis, y.shape()).ok()?;
+    (y.shape() == g.shape())
+        .then(|| Value::from_array(softmax_lanes_backward(y.view(), g.view(), i, log)))
+}
+
 /// Softmax (or log-softmax) of `x` along `axis`, stable: each lane's max is
 /// subtracted first.
-fn softmax_along(x: ArrayViewD<'_, f64>, axis: usize, log: bool) -> Array {
+fn softmax_lanes(x: ArrayViewD<'_, f64>, axis: usize, log: bool) -> Array {
     let mut y = x.to_owned();
     for mut lane in y.lanes_mut(Axis(axis)) {
         let m = lane.fold(f64::NEG_INFINITY, |acc, &v| acc.max(v));
@@ -877,7 +809,7 @@ fn softmax_along(x: ArrayViewD<'_, f64>, axis: usize, log: bool) -> Array {
 }
 
 /// VJP of softmax (or log-softmax) along `axis`, from its output `y` and `g`.
-fn softmax_backward(
+fn softmax_lanes_backward(
     y: ArrayViewD<'_, f64>,
     g: ArrayViewD<'_, f64>,
     axis: usize,
@@ -906,6 +838,81 @@ fn softmax_backward(
             }
         });
     gx
+}
+
+/// affine(x, W, b) = x @ W + b, of `shape` (b broadcasts).
+fn affine(x: &Value, w: &Value, b: &Value, shape: &[usize]) -> Option<Value> {
+    let m = matmul(x, w, &matmul_shape(x.shape(), w.shape()).ok()?)?;
+    zip_map(&m.view(), &b.view(), shape, |m, b| m + b).map(Value::from_array)
+}
+
+/// Gradients of [`affine`]: d/d(xW) (xW + b) = 1 and d/db = 1, so `g` is
+/// unbroadcast to each addend, then the matmul's rule gives x's and W's.
+fn affine_backward(
+    x: &Value,
+    w: &Value,
+    b: &Value,
+    g: &Value,
+    wants: [bool; 3],
+) -> Option<ArgGrads> {
+    let (gx, gw) = if wants[0] || wants[1] {
+        let gm = unbroadcast(g.to_array(), &matmul_shape(x.shape(), w.shape()).ok()?)?;
+        matmul_backward(x, w, gm.view(), [wants[0], wants[1]])?
+    } else {
+        (None, None)
+    };
+    Some([
+        gx,
+        gw,
+        want!(wants[2], unbroadcast(g.to_array(), b.shape())),
+    ])
+}
+
+/// mse = Σ (p - t)² / n over the broadcast shape.
+fn mse(p: &Value, t: &Value) -> Option<Value> {
+    let shape = broadcast_shapes(p.shape(), t.shape()).ok()?;
+    let sq = zip_map(&p.view(), &t.view(), &shape, |p, t| (p - t) * (p - t))?;
+    Some(Value::Scalar(sq.sum() / sq.len() as f64))
+}
+
+/// Gradients of [`mse`] given the upstream scalar `g`.
+fn mse_backward(p: &Value, t: &Value, g: f64, wants: [bool; 2]) -> Option<Pair> {
+    let shape = broadcast_shapes(p.shape(), t.shape()).ok()?;
+    let n = shape.iter().product::<usize>() as f64;
+    // d/dp mean (p - t)² = 2(p - t)/n, d/dt mean (p - t)² = -2(p - t)/n
+    let dp = zip_map(&p.view(), &t.view(), &shape, |p, t| 2.0 * (p - t) * g / n)?;
+    let gt = want!(wants[1], unbroadcast(-&dp, t.shape()));
+    Some((want!(wants[0], unbroadcast(dp, p.shape())), gt))
+}
+
+/// bce = mean of -(y ln p + (1 - y) ln(1 - p)) over the broadcast shape.
+///
+/// Not clamped (PyTorch's BCELoss clamps the logs at -100): p outside (0, 1)
+/// gives inf or NaN, which the engine reports.
+fn bce(p: &Value, y: &Value) -> Option<Value> {
+    let shape = broadcast_shapes(p.shape(), y.shape()).ok()?;
+    let terms = zip_map(&p.view(), &y.view(), &shape, |p, y| {
+        -(y * p.ln() + (1.0 - y) * (1.0 - p).ln())
+    })?;
+    Some(Value::Scalar(terms.sum() / terms.len() as f64))
+}
+
+/// Gradients of [`bce`] given the upstream scalar `g`.
+fn bce_backward(p: &Value, y: &Value, g: f64, wants: [bool; 2]) -> Option<Pair> {
+    let shape = broadcast_shapes(p.shape(), y.shape()).ok()?;
+    let g = g / shape.iter().product::<usize>() as f64;
+    let (pv, yv) = (p.view(), y.view());
+    // d/dp bce = (p - y)/(p(1 - p))/n
+    let gp = want!(wants[0], {
+        let d = zip_map(&pv, &yv, &shape, |p, y| g * (p - y) / (p * (1.0 - p)))?;
+        unbroadcast(d, p.shape())
+    });
+    // d/dy bce = -(ln p - ln(1 - p))/n
+    let gy = want!(wants[1], {
+        let d = zip_map(&pv, &yv, &shape, |p, _| -g * (p.ln() - (1.0 - p).ln()))?;
+        unbroadcast(d, y.shape())
+    });
+    Some((gp, gy))
 }
 
 /// Checks cross_entropy's shapes: logits [N, C] (or [C], one row); the target
@@ -951,7 +958,7 @@ fn log_softmax_rows(logits: &Value) -> Option<Array2<f64>> {
     let (n, c) = rows_cols(logits.shape())?;
     let z = logits.view();
     let z = z.to_shape((n, c)).ok()?;
-    softmax_along(z.view().into_dyn(), 1, true)
+    softmax_lanes(z.view().into_dyn(), 1, true)
         .into_dimensionality()
         .ok()
 }
@@ -974,13 +981,13 @@ fn cross_entropy(logits: &Value, target: &Value) -> Option<Value> {
     Some(Value::Scalar(total / n as f64))
 }
 
-/// Gradients of cross_entropy for the logits and the target.
+/// Gradients of [`cross_entropy`] for the logits and the target, given the upstream scalar `g`.
 fn cross_entropy_backward(
     logits: &Value,
     target: &Value,
     g: f64,
     wants: [bool; 2],
-) -> Option<(Option<Value>, Option<Value>)> {
+) -> Option<Pair> {
     let ls = log_softmax_rows(logits)?;
     let (n, c) = ls.dim();
     let scale = g / n as f64;
