@@ -4,7 +4,6 @@
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -110,30 +109,30 @@ impl From<std::io::Error> for Failure {
 
 /// Parses `args` (program name first) and runs the command. Returns the exit
 /// status: 0 success, 1 a check failed, 2 invalid spec or command line.
-pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut Io) -> ExitCode {
+pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut Io) -> u8 {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
             let text = if io.color { e.render().ansi().to_string() } else { e.render().to_string() };
             let (stream, code) = if e.use_stderr() { (&mut *io.err, 2) } else { (&mut *io.out, 0) };
             let _ = write!(stream, "{text}");
-            return ExitCode::from(code);
+            return code;
         }
     };
     let result = match &cli.command {
         Command::Run(a) => cmd_run(a, io),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => 0,
         Err(Failure::Invalid(d)) => {
             let _ = write!(io.err, "{}", d.render(io.color));
-            ExitCode::from(2)
+            2
         }
         Err(Failure::Failed(d)) => {
             if let Some(d) = d {
                 let _ = write!(io.err, "{}", d.render(io.color));
             }
-            ExitCode::from(1)
+            1
         }
     }
 }

@@ -7,7 +7,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use petgraph::algo::{tarjan_scc, toposort};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use petgraph::Direction;
+use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
@@ -170,14 +174,11 @@ pub fn build(spec: Arc<Spec>, bindings: &[Binding]) -> Result<Graph, Diagnostics
     }
     let Some(output) = output else { return Err(b.errors) };
 
-    let topo = match toposort(&b.dag, None) {
-        Ok(t) => t,
-        Err(_) => {
-            for cycle in b.cycles() {
-                b.error(cycle);
-            }
-            return Err(b.errors);
+    let Some(topo) = stable_toposort(&b.dag) else {
+        for cycle in b.cycles() {
+            b.error(cycle);
         }
+        return Err(b.errors);
     };
     b.infer_shapes(&topo);
     if !b.errors.is_empty() {
@@ -192,6 +193,27 @@ pub fn build(spec: Arc<Spec>, bindings: &[Binding]) -> Result<Graph, Diagnostics
         None => file_stem(&spec.source.name),
     };
     Ok(Graph { spec: spec_arc, name, dag: b.dag, order, output })
+}
+
+/// Kahn's algorithm, taking among the ready vertices the one added first
+/// (file order), so the plan reads like the spec. `None` when there is a cycle.
+fn stable_toposort(dag: &DiGraph<Item, usize>) -> Option<Vec<NodeIndex>> {
+    let mut pending: Vec<usize> =
+        dag.node_indices().map(|i| dag.edges_directed(i, Direction::Incoming).count()).collect();
+    let mut ready: BinaryHeap<Reverse<NodeIndex>> =
+        dag.node_indices().filter(|i| pending[i.index()] == 0).map(Reverse).collect();
+    let mut order = Vec::with_capacity(dag.node_count());
+    while let Some(Reverse(i)) = ready.pop() {
+        order.push(i);
+        for e in dag.edges(i) {
+            let t = e.target();
+            pending[t.index()] -= 1;
+            if pending[t.index()] == 0 {
+                ready.push(Reverse(t));
+            }
+        }
+    }
+    (order.len() == dag.node_count()).then_some(order)
 }
 
 /// The file stem of a path: `specs/fruit.yaml` -> `fruit`.

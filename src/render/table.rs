@@ -15,7 +15,7 @@ pub struct TableOptions {
 
 impl Default for TableOptions {
     fn default() -> Self {
-        TableOptions { precision: 6, max_elems: 8 }
+        TableOptions { precision: 6, max_elems: 12 }
     }
 }
 
