@@ -325,7 +325,10 @@ impl Diagnostics {
     /// Renders every diagnostic, with a closing count when there are several.
     pub fn render(&self, color: bool) -> String {
         let mut out = String::new();
-        for d in self.0.iter().take(MAX_ERRORS) {
+        for (i, d) in self.0.iter().take(MAX_ERRORS).enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
             out.push_str(&d.render(color));
         }
         let n = self.0.len();

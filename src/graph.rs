@@ -123,6 +123,7 @@ pub fn build(spec: Arc<Spec>, bindings: &[Binding]) -> Result<Graph, Diagnostics
         dag: DiGraph::new(),
         names: HashMap::new(),
         leaves: Vec::new(),
+        invalid: Vec::new(),
         calls_spans: Vec::new(),
     };
     for key in &spec.unknown_keys {
@@ -169,6 +170,17 @@ pub fn build(spec: Arc<Spec>, bindings: &[Binding]) -> Result<Graph, Diagnostics
             }
         },
     };
+    if let Some(expect) = &spec.expect {
+        for (section, entries) in [("values", &expect.values), ("grads", &expect.grads)] {
+            for e in entries {
+                if !b.names.contains_key(&e.name.value) {
+                    let what = format!("`expect.{section}` names nothing in the graph");
+                    let d = b.unknown_name(&e.name.value, e.name.span, &what);
+                    b.error(d);
+                }
+            }
+        }
+    }
     if !b.errors.is_empty() {
         return Err(b.errors);
     }
@@ -234,6 +246,8 @@ struct Builder<'s> {
     dag: DiGraph<Item, usize>,
     names: HashMap<String, NodeIndex>,
     leaves: Vec<NodeIndex>,
+    /// Names already reported as invalid (references to them are not reported again).
+    invalid: Vec<String>,
     /// Each resolved node's call span and argument (vertex, span) pairs.
     calls_spans: Vec<(NodeIndex, Span, Vec<(NodeIndex, Span)>)>,
 }
@@ -268,6 +282,7 @@ impl<'s> Builder<'s> {
                     .at(self.src, name.span, "invalid name")
                     .help("names are letters, digits and `_`, and do not start with a digit"),
             );
+            self.invalid.push(name.value.clone());
             return None;
         }
         if let Some(&first) = self.names.get(&name.value) {
@@ -409,6 +424,7 @@ impl<'s> Builder<'s> {
                 match &arg.value {
                     Arg::Name(name) => match self.names.get(name) {
                         Some(&i) => args.push((i, arg.span)),
+                        None if self.invalid.contains(name) => ok = false,
                         None => {
                             ok = false;
                             let what = format!("argument of `{}`", self.dag[node].name);
@@ -473,7 +489,7 @@ impl<'s> Builder<'s> {
                 let help = match did_you_mean(&key.value, sig.attrs.iter().map(|a| a.0)) {
                     Some(h) => h,
                     None if sig.attrs.is_empty() => format!("`{}` takes no attributes", sig.name),
-                    None => format!("`{}` takes {}", sig.name, sig.usage()),
+                    None => format!("usage: `{}`", sig.usage()),
                 };
                 self.error(
                     Diagnostic::new(

@@ -97,7 +97,10 @@ pub fn parse_set(arg: &str) -> Result<Binding, Diagnostic> {
     // Parse VALUE in a source of its own, so its errors point inside it.
     let value_src = Source::new(format!("--set {name}"), arg[eq + 1..].to_string());
     let def = spec::parse_value(&value_src).map_err(|d| {
-        Diagnostic { message: format!("--set `{name}`: {}", d.message), ..d }
+        Diagnostic { message: format!("--set `{name}`: {}", d.message), ..d }.help(
+            "VALUE is YAML: a number like `3` or a list like `[1, 2]`; \
+             quote the whole argument in the shell: --set 'w=[1, 2]'",
+        )
     })?;
     let value = graph::value_of(&value_src, &def)?;
     Ok(Binding {

@@ -196,10 +196,18 @@ pub enum Columns {
 pub mod limits {
     /// Largest spec file read, in bytes.
     pub const MAX_FILE_BYTES: usize = 256 * 1024 * 1024;
-    /// Deepest YAML nesting accepted.
-    pub const MAX_DEPTH: usize = 64;
+    /// Deepest YAML nesting accepted. The YAML reader recurses once per
+    /// level (tens of KB of stack each in a debug build), so this also keeps
+    /// parsing within a 2 MB thread stack; a spec needs 2 levels plus one
+    /// per tensor axis.
+    pub const MAX_DEPTH: usize = 32;
     /// Most alias (`*x`) uses accepted.
     pub const MAX_ALIASES: usize = 1_000;
+    /// YAML values (scalars, lists, mappings) allowed per byte of file:
+    /// aliases may repeat data, but not blow a small file up into a huge one.
+    pub const EXPANSION: usize = 4;
+    /// YAML values allowed in any file, however small.
+    pub const MIN_VALUES: usize = 10_000;
 }
 
 /// Parses a spec from its source text. YAML errors stop the parse; everything
@@ -249,12 +257,14 @@ fn is_blank(text: &str) -> bool {
 }
 
 fn yaml_options(len: usize) -> serde_saphyr::Options {
-    // Size the event budget from the file's length: a file of n bytes cannot
-    // hold more than n events without aliases, and aliases are capped tightly.
+    // Size the budget from the file's length: a file of n bytes holds at most
+    // about n values without aliases, so an alias bomb (a few hundred bytes
+    // that expand to billions of values) stops after EXPANSION values a byte.
+    let values = len.saturating_mul(limits::EXPANSION).saturating_add(limits::MIN_VALUES);
     let mut budget = serde_saphyr::Budget::default();
-    budget.max_events = len.max(1_000_000);
-    budget.max_nodes = len.max(250_000);
-    budget.max_total_scalar_bytes = len.max(1 << 20);
+    budget.max_nodes = values;
+    budget.max_events = values.saturating_mul(2);
+    budget.max_total_scalar_bytes = values.max(1 << 20);
     budget.max_depth = limits::MAX_DEPTH;
     budget.max_aliases = limits::MAX_ALIASES;
     budget.max_anchors = limits::MAX_ALIASES;
@@ -266,41 +276,180 @@ fn yaml_options(len: usize) -> serde_saphyr::Options {
     options
 }
 
-/// A serde-saphyr error as a diagnostic pointing at its location.
+/// A serde-saphyr error as a diagnostic pointing at its location, reworded
+/// for people who write specs (what was found, what was expected, a fix).
 fn yaml_error(source: &Source, e: &serde_saphyr::Error) -> Diagnostic {
-    let message = e.without_snippet().to_string();
-    // serde-saphyr appends " at line L, column C"; the underline says that already.
-    let message = match message.rfind(" at line ") {
-        Some(i) => message[..i].to_string(),
-        None => message,
+    use serde_saphyr::Error as E;
+    let e = e.without_snippet();
+    // An error met while replaying an alias wraps the error itself.
+    let mut inner = e;
+    while let E::AliasError { error, .. } = inner {
+        inner = error.without_snippet();
+    }
+    let yaml = ErrorKind::Yaml;
+    let (kind, message, label, help): (ErrorKind, String, &str, Option<String>) = match inner {
+        E::Budget { breach, .. } => {
+            let (message, help) = budget_message(breach, source.text.len());
+            (ErrorKind::Limit, message, "limit reached here", Some(help))
+        }
+        E::SerdeInvalidType { unexpected, expected, .. }
+        | E::SerdeInvalidValue { unexpected, expected, .. } => {
+            let found = describe_found(unexpected);
+            let help = type_help(unexpected, expected);
+            (yaml, format!("expected {expected}, found {found}"), "wrong kind of value", Some(help))
+        }
+        E::SerdeMissingField { field, .. } => (
+            ErrorKind::MissingKey,
+            format!("this mapping has no `{field}`"),
+            "missing a key",
+            Some(match *field {
+                "op" => "a node written as a mapping needs `op`: `{ op: mul, args: [a, b] }`".into(),
+                "shape" | "init" => {
+                    "an init needs `shape` and `init`: `{ shape: [2, 3], init: normal, std: 0.1 }`"
+                        .into()
+                }
+                _ => format!("add `{field}: ...`"),
+            }),
+        ),
+        E::SerdeUnknownField { field, expected, .. } => (
+            ErrorKind::UnknownKey,
+            format!("unknown key `{field}`"),
+            "not a key here",
+            Some(
+                crate::diag::did_you_mean(field, expected.iter().copied()).unwrap_or_else(|| {
+                    let keys: Vec<String> = expected.iter().map(|k| format!("`{k}`")).collect();
+                    format!("the keys here are {}", keys.join(", "))
+                }),
+            ),
+        ),
+        E::DuplicateMappingKey { key, .. } => {
+            let key = key.as_deref().map(|k| format!("`{k}`")).unwrap_or_else(|| "a key".into());
+            (
+                ErrorKind::DuplicateName,
+                format!("{key} is written twice in the same mapping"),
+                "written again here",
+                Some("each key may appear once in a mapping: remove or rename one".into()),
+            )
+        }
+        E::NonFiniteFloat { value, .. } => (
+            ErrorKind::BadValue,
+            format!("`{value}` is not a finite number"),
+            "not finite",
+            Some(
+                "numbers in a spec are finite f64 values (at most about 1.8e308 in size); \
+                 NaN and infinity cannot be written"
+                    .into(),
+            ),
+        ),
+        E::Eof { .. } => (
+            yaml,
+            "the file ends in the middle of a value".into(),
+            "ends here",
+            Some("close every `[`, `{` and quote that is opened".into()),
+        ),
+        other => {
+            let message = other.to_string();
+            // serde-saphyr appends " at line L, column C"; the underline says that already.
+            let message = match message.find(" at line ") {
+                Some(i) => &message[..i],
+                None => &message,
+            };
+            let message = message.trim().trim_end_matches('.').to_string();
+            let help = if message.contains("tabs") {
+                "indent with spaces: YAML does not allow tabs".to_string()
+            } else if message == "expected mapping start" {
+                return Diagnostic::new(
+                    yaml,
+                    "a spec must be a mapping of keys (`inputs`, `nodes`, `output`, ...) to values",
+                )
+                .at(source, Span::new(0, 0), "not a mapping")
+                .help("start from specs/fruit.yaml: `inputs:`, `nodes:` and `output:` each on a line of their own");
+            } else {
+                "YAML syntax: check the indentation, brackets and quotes here and on the lines above \
+                 (a `[` or `{` left open runs on to the following lines)"
+                    .to_string()
+            };
+            (yaml, message, "here", Some(help))
+        }
     };
-    let message = message.trim().trim_end_matches('.').to_string();
-    let (kind, help) = classify_yaml_error(&message);
     let d = Diagnostic::new(kind, message).maybe_help(help);
     match e.location().and_then(|l| location_span(source, &l)) {
-        Some(span) => d.at(source, span, "here"),
+        Some(span) => d.at(source, span, label),
         None => d.at(source, Span::new(0, 0), ""),
     }
 }
 
-fn classify_yaml_error(message: &str) -> (ErrorKind, Option<String>) {
-    let lower = message.to_lowercase();
-    if lower.contains("budget") || lower.contains("depth") || lower.contains("alias") {
-        let help = format!(
-            "bpc refuses YAML nested deeper than {} levels or with more than {} aliases; \
-             write the values out",
-            limits::MAX_DEPTH,
-            limits::MAX_ALIASES
-        );
-        return (ErrorKind::Limit, Some(help));
+/// Message and help for a breached YAML budget.
+fn budget_message(breach: &serde_saphyr::budget::BudgetBreach, len: usize) -> (String, String) {
+    use serde_saphyr::budget::BudgetBreach as B;
+    let aliases = "aliases (`*name`) repeat what their anchor (`&name`) holds; write the values out";
+    match breach {
+        B::Depth { depth } => (
+            format!("the YAML is nested {depth} levels deep; bpc accepts at most {}", limits::MAX_DEPTH),
+            "a tensor needs one level of `[` per axis; flatten the structure".into(),
+        ),
+        B::Aliases { aliases: n } => {
+            (format!("the file uses {n} aliases; bpc accepts at most {}", limits::MAX_ALIASES), aliases.into())
+        }
+        B::Anchors { anchors } => {
+            (format!("the file defines {anchors} anchors; bpc accepts at most {}", limits::MAX_ALIASES), aliases.into())
+        }
+        B::Nodes { nodes } => (
+            format!(
+                "the YAML expands to more than {} values (numbers, lists, mappings); bpc allows \
+                 {} per byte of this {len}-byte file, plus {}",
+                nodes.saturating_sub(1),
+                limits::EXPANSION,
+                limits::MIN_VALUES
+            ),
+            aliases.into(),
+        ),
+        B::Events { events } => (
+            format!("the YAML expands to more than {} parser events", events.saturating_sub(1)),
+            aliases.into(),
+        ),
+        B::AliasAnchorRatio { aliases: a, anchors } => {
+            (format!("the file uses {a} aliases for only {anchors} anchors"), aliases.into())
+        }
+        B::RecordedAnchorEvents { .. } | B::RecordedAnchorBytes { .. } => {
+            ("the anchors (`&name`) in this file hold too much".into(), aliases.into())
+        }
+        other => (format!("the YAML is too large or too complex to read ({other:?})"), aliases.into()),
     }
-    if lower.contains("tab") {
-        return (ErrorKind::Yaml, Some("indent with spaces: YAML does not allow tabs".into()));
+}
+
+/// serde's description of a found value, in the words of a spec.
+fn describe_found(unexpected: &str) -> String {
+    match unexpected {
+        "unit value" => "nothing (an empty value, or `null`)".into(),
+        "sequence" => "a list".into(),
+        "map" => "a mapping".into(),
+        other => other.replace('"', "`"),
     }
-    if lower.contains("duplicate") {
-        return (ErrorKind::DuplicateName, Some("each name may be defined once".into()));
+}
+
+/// A fix for a value of the wrong kind, from what was expected.
+fn type_help(unexpected: &str, expected: &str) -> String {
+    if unexpected == "unit value" {
+        return "write a value after the `:`, for example `n_X: 2`".into();
     }
-    (ErrorKind::Yaml, None)
+    if expected.starts_with("a call") {
+        return "a node is an op applied to arguments, like `y: mul(a, 2)`; \
+                put a constant under `inputs` instead"
+            .into();
+    }
+    if expected.starts_with("a number or a list of numbers") {
+        return "every element of a tensor is a number, like `[[1, 2], [3, 4]]`".into();
+    }
+    if expected.starts_with("a number, a list") {
+        return "a value is a number (`2`), a rectangular list (`[[1, 2], [3, 4]]`) \
+                or an init (`{ shape: [2, 3], init: normal, std: 0.1 }`)"
+            .into();
+    }
+    if expected.starts_with("a mapping of names") {
+        return "write one `name: definition` per line, indented under the key".into();
+    }
+    format!("write {expected} here")
 }
 
 /// The byte span of a serde-saphyr location, if it has one.
