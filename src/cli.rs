@@ -28,6 +28,8 @@ pub struct Cli {
 pub enum Command {
     /// Print the value and gradient of every leaf and node.
     Run(RunArgs),
+    /// Draw the graph (Graphviz DOT, or SVG/PNG/PDF) with every value and gradient on it.
+    Dot(crate::dot::DotArgs),
 }
 
 /// Options shared by commands that evaluate one spec.
@@ -121,6 +123,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut
     };
     let result = match &cli.command {
         Command::Run(a) => cmd_run(a, io),
+        Command::Dot(a) => crate::dot::cmd(a, io),
     };
     match result {
         Ok(()) => 0,

@@ -16,6 +16,7 @@ pub mod broadcast;
 pub mod data;
 pub mod cli;
 pub mod diag;
+pub mod dot;
 pub mod eval;
 pub mod graph;
 pub mod init;

@@ -1,5 +1,6 @@
 //! Renderers: they read a plan and its evaluation, and compute nothing new.
 
+pub mod dot;
 pub mod json;
 pub mod table;
 
