@@ -30,6 +30,8 @@ pub enum Command {
     Run(RunArgs),
     /// Draw the graph (Graphviz DOT, or SVG/PNG/PDF) with every value and gradient on it.
     Dot(crate::dot::DotArgs),
+    /// Train the params by gradient descent on the loss; write the trained spec with -o.
+    Train(crate::train::TrainArgs),
 }
 
 /// Options shared by commands that evaluate one spec.
@@ -124,6 +126,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut
     let result = match &cli.command {
         Command::Run(a) => cmd_run(a, io),
         Command::Dot(a) => crate::dot::cmd(a, io),
+        Command::Train(a) => crate::train::cmd(a, io),
     };
     match result {
         Ok(()) => 0,

@@ -26,3 +26,4 @@ pub mod plan;
 pub mod render;
 pub mod spec;
 pub mod tensor;
+pub mod train;

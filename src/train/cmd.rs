@@ -1,0 +1,274 @@
+//! `bpc train`: load, check the settings, fit, report, write the trained spec,
+//! the history and the picture.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use clap::Args;
+
+use crate::cli::{Failure, Io, nonfinite_diagnostic};
+use crate::diag::{Diagnostic, ErrorKind};
+use crate::load::{self, Timings};
+use crate::render::{exact, number};
+use crate::train::{self, Accuracy, Epoch, Fit, Overrides, Settings, plot, write};
+
+/// `bpc train`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// The spec file (YAML).
+    pub spec: PathBuf,
+    /// Write the spec with the trained params here (comments and layout kept).
+    #[arg(short = 'o', long = "output", value_name = "TRAINED.yaml")]
+    pub output: Option<PathBuf>,
+    /// Write the trained params back into SPEC itself.
+    #[arg(long)]
+    pub in_place: bool,
+    /// Passes over the data (overrides `train.epochs`).
+    #[arg(long, value_name = "N")]
+    pub epochs: Option<u64>,
+    /// Learning rate (overrides `train.lr`).
+    #[arg(long, value_name = "X", allow_negative_numbers = true)]
+    pub lr: Option<f64>,
+    /// `sgd`, `momentum` or `adam` (overrides `train.optimizer`).
+    #[arg(long, value_name = "NAME")]
+    pub optimizer: Option<String>,
+    /// Seed of the shuffle (overrides `train.seed`).
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Write epoch, loss (and accuracy) of every epoch as CSV.
+    #[arg(long, value_name = "FILE.csv")]
+    pub history: Option<PathBuf>,
+    /// Draw the loss curve as an SVG picture.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+    /// Replace an input or param before training: NAME=VALUE, VALUE in YAML.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub sets: Vec<String>,
+}
+
+/// Raised by Ctrl-C; [`train::fit`] stops after the current step.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+fn install_ctrl_c() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // Failing to install (another handler exists) only loses the clean stop.
+        let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
+    });
+}
+
+/// Runs `bpc train`.
+pub fn cmd(a: &TrainArgs, io: &mut Io) -> Result<(), Failure> {
+    let target = output_path(a)?;
+    let plan = load::load(&a.spec, &a.sets, true, &mut Timings::default())?;
+    let data = train::data_slots(&plan);
+    let overrides = Overrides {
+        epochs: a.epochs,
+        lr: a.lr,
+        optimizer: a.optimizer.clone(),
+        seed: a.seed,
+    };
+    let s = train::settings::resolve(&plan, &data, &overrides)?;
+    writeln!(io.out, "{}", header(&plan, &s))?;
+
+    install_ctrl_c();
+    INTERRUPTED.store(false, Ordering::SeqCst);
+    let bar = io.tty.then(|| {
+        let bar = indicatif::ProgressBar::new(s.epochs);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:30} {pos}/{len} epochs  {msg}  [{elapsed_precise} < {eta}]",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let width = s.epochs.to_string().len();
+    let out = &mut *io.out;
+    let mut log = |e: &Epoch| {
+        if let Some(bar) = &bar {
+            bar.set_position(e.epoch);
+            bar.set_message(format!("loss {}", number(e.loss, 6)));
+        }
+        if e.epoch == 1 || e.epoch.is_multiple_of(s.log_every) || e.epoch == s.epochs {
+            let line = format!(
+                "epoch {:>width$}  loss {:<12}{}",
+                e.epoch,
+                number(e.loss, 6),
+                accuracy_text(e.accuracy)
+            );
+            match &bar {
+                Some(bar) => bar.suspend(|| writeln!(out, "{}", line.trim_end())),
+                None => writeln!(out, "{}", line.trim_end()),
+            }
+            .ok();
+        }
+    };
+    let result = train::fit(&plan, &data, &s, &INTERRUPTED, &mut log);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let fit = result.map_err(|d| {
+        let diag = nonfinite_diagnostic(&plan, &d.values, d.nonfinite);
+        let diag = Diagnostic {
+            message: format!(
+                "training stopped at epoch {} (step {}): {}",
+                d.epoch, d.step, diag.message
+            ),
+            ..diag
+        };
+        Failure::Invalid(
+            diag.help("lower the learning rate (--lr), or check the data and the graph")
+                .into(),
+        )
+    })?;
+
+    report(io, &fit)?;
+    if let Some(path) = &a.history {
+        write::write_atomic(path, &history_csv(&fit.history)).map_err(|e| io_error(path, &e))?;
+    }
+    if let Some(path) = &a.plot {
+        let svg = plot::loss_svg(&fit.history, &format!("{}: training loss", plan.name)).map_err(
+            |e| Diagnostic::new(ErrorKind::Io, format!("cannot draw the loss curve: {e}")),
+        )?;
+        write::write_atomic(path, &svg).map_err(|e| io_error(path, &e))?;
+    }
+    if let Some(path) = target {
+        let trained: Vec<(String, crate::tensor::Value)> = fit
+            .params
+            .iter()
+            .map(|(slot, v)| (plan.info(*slot).name.clone(), v.clone()))
+            .collect();
+        let text = write::trained_text(&plan.spec, &trained);
+        write::write_atomic(&path, &text).map_err(|e| io_error(&path, &e))?;
+        writeln!(io.out, "wrote {}", path.display())?;
+    }
+    Ok(())
+}
+
+/// Where the trained spec goes: `-o`, or the input with `--in-place`; never
+/// the input otherwise.
+fn output_path(a: &TrainArgs) -> Result<Option<PathBuf>, Failure> {
+    let same = |p: &Path| match (std::fs::canonicalize(p), std::fs::canonicalize(&a.spec)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => p == a.spec,
+    };
+    match (&a.output, a.in_place) {
+        (Some(o), false) if same(o) => Err(Diagnostic::new(
+            ErrorKind::Usage,
+            format!("-o `{}` is the spec being trained; bpc does not overwrite it", o.display()),
+        )
+        .help("write the trained spec elsewhere, or pass --in-place to replace the params in the spec itself")
+        .into()),
+        (Some(o), true) if !same(o) => Err(Diagnostic::new(
+            ErrorKind::Usage,
+            format!("--in-place writes `{}` itself; -o `{}` names another file", a.spec.display(), o.display()),
+        )
+        .help("give one of -o and --in-place")
+        .into()),
+        (Some(o), false) => Ok(Some(o.clone())),
+        (_, true) => Ok(Some(a.spec.clone())),
+        (None, false) => Ok(None),
+    }
+}
+
+fn header(plan: &crate::plan::Plan, s: &Settings) -> String {
+    let params: Vec<_> = plan.params().collect();
+    let count: usize = params
+        .iter()
+        .map(|p| plan.info(*p).shape.iter().product::<usize>())
+        .sum();
+    let data = if s.rows == 0 {
+        "no data (each epoch is one step on the spec's inputs)".to_string()
+    } else if s.batch_size >= s.rows {
+        format!(
+            "{} rows, full batch{}",
+            s.rows,
+            if s.shuffle { ", shuffled" } else { "" }
+        )
+    } else {
+        format!(
+            "{} rows, batches of {}{}",
+            s.rows,
+            s.batch_size,
+            if s.shuffle { ", shuffled" } else { "" }
+        )
+    };
+    let opt = match s.optimizer {
+        train::Optimizer::Sgd => "sgd".to_string(),
+        train::Optimizer::Momentum { mu } => format!("momentum {}", number(mu, 6)),
+        train::Optimizer::Adam { beta1, beta2, eps } => {
+            format!(
+                "adam (betas {}, {}; eps {})",
+                number(beta1, 6),
+                number(beta2, 6),
+                number(eps, 3)
+            )
+        }
+    };
+    format!(
+        "training `{}`: loss `{}`, {count} weights in {} params, {data}; {opt}, lr {}, {} epochs",
+        plan.name,
+        plan.info(s.loss).name,
+        params.len(),
+        number(s.lr, 6),
+        s.epochs
+    )
+}
+
+fn accuracy_text(a: Option<Accuracy>) -> String {
+    match a {
+        Some(a) => format!(
+            "  accuracy {}% ({}/{})",
+            number(100.0 * a.fraction(), 4),
+            a.right,
+            a.total
+        ),
+        None => String::new(),
+    }
+}
+
+fn report(io: &mut Io, fit: &Fit) -> Result<(), Failure> {
+    if fit.interrupted {
+        writeln!(
+            io.out,
+            "interrupted after {} epochs ({} steps): keeping the params so far",
+            fit.history.len(),
+            fit.steps
+        )?;
+    }
+    writeln!(
+        io.out,
+        "trained: loss {} (before training: {}){}",
+        number(fit.after.loss, 6),
+        number(fit.before.loss, 6),
+        accuracy_text(fit.after.accuracy).replacen("  ", ", ", 1)
+    )?;
+    Ok(())
+}
+
+/// `epoch,loss[,accuracy]` with exact numbers.
+pub fn history_csv(history: &[Epoch]) -> String {
+    let with_acc = history.first().is_some_and(|e| e.accuracy.is_some());
+    let mut s = String::from(if with_acc {
+        "epoch,loss,accuracy\n"
+    } else {
+        "epoch,loss\n"
+    });
+    for e in history {
+        s.push_str(&format!("{},{}", e.epoch, exact(e.loss)));
+        if let Some(a) = e.accuracy {
+            s.push_str(&format!(",{}", exact(a.fraction())));
+        }
+        s.push('\n');
+    }
+    s
+}
+
+fn io_error(path: &Path, e: &std::io::Error) -> Failure {
+    Diagnostic::new(
+        ErrorKind::Io,
+        format!("cannot write `{}`: {e}", path.display()),
+    )
+    .into()
+}

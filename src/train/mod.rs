@@ -1,0 +1,332 @@
+//! Plan + params + data ──fit──▶ trained params + loss history.
+//!
+//! [`fit`] compiles nothing: it takes a plan compiled once with the whole data
+//! set bound, and per step copies the batch's rows into reusable buffers in
+//! the data-bound input slots, runs [`eval::forward`] and [`eval::backward`]
+//! (which zeroes the gradient buffers in place), and updates the params in
+//! place with an [`optim::State`]. The command around it lives in [`cmd`].
+
+pub mod cmd;
+pub mod metric;
+pub mod optim;
+pub mod plot;
+pub mod settings;
+pub mod write;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::eval::{self, NonFinite};
+use crate::graph::Kind;
+use crate::init::Rng;
+use crate::plan::{Plan, Slot};
+use crate::tensor::{Array, Value};
+
+pub use cmd::{TrainArgs, cmd};
+pub use metric::Metric;
+pub use optim::Optimizer;
+pub use settings::{Overrides, Settings};
+
+/// One epoch's summary.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Epoch {
+    /// 1-based epoch number.
+    pub epoch: u64,
+    /// The mean of the epoch's batch losses, weighted by rows (full batch:
+    /// the loss before the epoch's step).
+    pub loss: f64,
+    /// Right / counted over the epoch's batches, for classifiers.
+    pub accuracy: Option<Accuracy>,
+}
+
+/// Right answers out of counted ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Accuracy {
+    /// How many were right.
+    pub right: usize,
+    /// How many were counted.
+    pub total: usize,
+}
+
+impl Accuracy {
+    /// The fraction right (0 when nothing was counted).
+    pub fn fraction(&self) -> f64 {
+        if self.total == 0 {
+            0.0
+        } else {
+            self.right as f64 / self.total as f64
+        }
+    }
+}
+
+/// Loss and accuracy on the whole data set at fixed params.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Score {
+    /// The loss.
+    pub loss: f64,
+    /// The accuracy, for classifiers.
+    pub accuracy: Option<Accuracy>,
+}
+
+/// The result of [`fit`].
+#[derive(Clone, Debug)]
+pub struct Fit {
+    /// Every param slot with its trained value, in file order.
+    pub params: Vec<(Slot, Value)>,
+    /// One entry per epoch run.
+    pub history: Vec<Epoch>,
+    /// Steps (param updates) taken.
+    pub steps: u64,
+    /// True when `stop` was raised (Ctrl-C) before the last epoch.
+    pub interrupted: bool,
+    /// Loss and accuracy on all data before training.
+    pub before: Score,
+    /// Loss and accuracy on all data with the trained params.
+    pub after: Score,
+}
+
+/// Training stopped because the loss or a param's gradient became NaN or infinite.
+#[derive(Clone, Debug)]
+pub struct Diverged {
+    /// The epoch (1-based) of the failing step.
+    pub epoch: u64,
+    /// The step (1-based, counted over all epochs).
+    pub step: u64,
+    /// The first non-finite value or gradient.
+    pub nonfinite: NonFinite,
+    /// The values of that step, for the message.
+    pub values: Vec<Value>,
+}
+
+/// For each slot, whether `of` depends on it (`of` itself included).
+pub fn ancestors(plan: &Plan, of: Slot) -> Vec<bool> {
+    let mut seen = vec![false; plan.slots.len()];
+    let mut stack = vec![of];
+    while let Some(s) = stack.pop() {
+        if !std::mem::replace(&mut seen[s.index()], true) {
+            stack.extend(plan.info(s).args.iter().copied());
+        }
+    }
+    seen
+}
+
+/// The plan that training runs: the gradient is that of `loss`, and only the
+/// steps the loss depends on are evaluated.
+pub fn training_plan(plan: &Plan, loss: Slot) -> Plan {
+    let needed = ancestors(plan, loss);
+    let mut p = plan.clone();
+    p.output = loss;
+    p.steps.retain(|s| needed[s.out.index()]);
+    p
+}
+
+/// A data-bound input: the whole data set, and batch buffers of the two row
+/// counts an epoch uses (full batches and the last, shorter one).
+struct Feed {
+    slot: Slot,
+    data: Vec<f64>,
+    width: usize,
+    spare: Value,
+}
+
+impl Feed {
+    fn new(values: &mut [Value], slot: Slot, batch: usize, rows: usize) -> Feed {
+        let full = &values[slot.index()];
+        let rest: Vec<usize> = full.shape().get(1..).unwrap_or(&[]).to_vec();
+        let width = rest.iter().product();
+        let data = full.to_vec();
+        let buffer = |n: usize| {
+            let mut shape = vec![n];
+            shape.extend(&rest);
+            Value::Tensor(Box::new(Array::zeros(ndarray::IxDyn(&shape))))
+        };
+        values[slot.index()] = buffer(batch);
+        let tail = if batch == 0 { 0 } else { rows % batch };
+        Feed {
+            slot,
+            data,
+            width,
+            spare: buffer(tail),
+        }
+    }
+
+    /// Puts the rows `batch` of the data into the slot's buffer.
+    fn fill(&mut self, values: &mut [Value], batch: &[usize]) {
+        let v = &mut values[self.slot.index()];
+        if v.shape().first() != Some(&batch.len()) {
+            std::mem::swap(v, &mut self.spare);
+        }
+        if let Value::Tensor(a) = v
+            && let Some(dst) = a.as_slice_mut()
+        {
+            let w = self.width;
+            for (j, &r) in batch.iter().enumerate() {
+                dst[j * w..(j + 1) * w].copy_from_slice(&self.data[r * w..(r + 1) * w]);
+            }
+        }
+    }
+}
+
+/// Trains the params of `plan` by `settings`. `data` are the input slots bound
+/// to the data set (rows along axis 0; empty without data). `stop` is polled
+/// after every step (Ctrl-C); `on_epoch` sees every epoch's summary.
+pub fn fit(
+    plan: &Plan,
+    data: &[Slot],
+    s: &Settings,
+    stop: &AtomicBool,
+    on_epoch: &mut dyn FnMut(&Epoch),
+) -> Result<Fit, Diverged> {
+    let plan = training_plan(plan, s.loss);
+    let metric = Metric::detect(&plan, s.loss);
+    let params: Vec<Slot> = plan.params().collect();
+    let mut values = eval::initial_values(&plan);
+    let before = score(&plan, &mut values.clone(), metric);
+    let sizes: Vec<usize> = params.iter().map(|p| values[p.index()].len()).collect();
+    let mut state = optim::State::new(s.optimizer, s.lr, &sizes);
+    let mut grads = Vec::new();
+
+    // Full batches in file order need no copying: the data stays bound.
+    let batch = if data.is_empty() {
+        0
+    } else {
+        s.batch_size.clamp(1, s.rows.max(1))
+    };
+    let copying = !data.is_empty() && (s.shuffle || batch < s.rows);
+    let mut feeds: Vec<Feed> = if copying {
+        data.iter()
+            .map(|&d| Feed::new(&mut values, d, batch, s.rows))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut order: Vec<usize> = (0..s.rows).collect();
+    let mut rng = Rng::new(s.seed);
+    let whole = [0usize];
+    let mut history = Vec::with_capacity(s.epochs.min(1 << 20) as usize);
+    let mut steps = 0;
+    let mut interrupted = false;
+
+    for epoch in 1..=s.epochs {
+        if s.shuffle {
+            rng.shuffle(&mut order);
+        }
+        let batches: Box<dyn Iterator<Item = &[usize]>> = if data.is_empty() {
+            Box::new(std::iter::once(&whole[..]))
+        } else {
+            Box::new(order.chunks(batch))
+        };
+        let (mut loss_sum, mut rows_seen) = (0.0, 0usize);
+        let mut acc = metric.map(|_| Accuracy::default());
+        for rows in batches {
+            for f in &mut feeds {
+                f.fill(&mut values, rows);
+            }
+            steps += 1;
+            let first = eval::forward(&plan, &mut values);
+            let loss = values[s.loss.index()].iter().next().unwrap_or(f64::NAN);
+            if !loss.is_finite() {
+                let nonfinite = first.unwrap_or(NonFinite {
+                    pass: eval::Pass::Forward,
+                    slot: s.loss,
+                    from: None,
+                    index: 0,
+                    value: loss,
+                });
+                return Err(Diverged {
+                    epoch,
+                    step: steps,
+                    nonfinite,
+                    values,
+                });
+            }
+            let n = if data.is_empty() { 1 } else { rows.len() };
+            loss_sum += loss * n as f64;
+            rows_seen += n;
+            if let (Some(m), Some(a)) = (metric, acc.as_mut()) {
+                let (right, total) = m.count(&values);
+                a.right += right;
+                a.total += total;
+            }
+            let back = eval::backward(&plan, &values, &mut grads);
+            if let Some(nf) = back
+                && params
+                    .iter()
+                    .any(|p| grads[p.index()].first_nonfinite().is_some())
+            {
+                return Err(Diverged {
+                    epoch,
+                    step: steps,
+                    nonfinite: nf,
+                    values,
+                });
+            }
+            state.begin_step();
+            for (k, p) in params.iter().enumerate() {
+                state.update(k, &mut values[p.index()], &grads[p.index()]);
+            }
+            if stop.load(Ordering::Relaxed) {
+                interrupted = true;
+                break;
+            }
+        }
+        let e = Epoch {
+            epoch,
+            loss: loss_sum / rows_seen.max(1) as f64,
+            accuracy: acc,
+        };
+        on_epoch(&e);
+        history.push(e);
+        if interrupted {
+            break;
+        }
+    }
+
+    let trained: Vec<(Slot, Value)> = params
+        .iter()
+        .map(|&p| (p, values[p.index()].clone()))
+        .collect();
+    let mut full = eval::initial_values(&plan);
+    for (p, v) in &trained {
+        full[p.index()] = v.clone();
+    }
+    let after = score(&plan, &mut full, metric);
+    Ok(Fit {
+        params: trained,
+        history,
+        steps,
+        interrupted,
+        before,
+        after,
+    })
+}
+
+/// Loss and accuracy of one forward pass over `values` (all data bound).
+fn score(plan: &Plan, values: &mut [Value], metric: Option<Metric>) -> Score {
+    eval::forward(plan, values);
+    let loss = values[plan.output.index()]
+        .iter()
+        .next()
+        .unwrap_or(f64::NAN);
+    let accuracy = metric.map(|m| {
+        let (right, total) = m.count(values);
+        Accuracy { right, total }
+    });
+    Score { loss, accuracy }
+}
+
+/// The slots bound by the spec's `data` section, in file order.
+pub fn data_slots(plan: &Plan) -> Vec<Slot> {
+    let Some(data) = &plan.spec.data else {
+        return Vec::new();
+    };
+    let names = data
+        .value
+        .inline
+        .iter()
+        .map(|e| &e.name.value)
+        .chain(data.value.columns.iter().map(|e| &e.name.value));
+    names
+        .filter_map(|n| plan.slot(n))
+        .filter(|&s| plan.info(s).kind == Kind::Input && !plan.info(s).shape.is_empty())
+        .collect()
+}

@@ -1,0 +1,117 @@
+//! The loss curve as an SVG picture (plotters' SVG backend: text is written as
+//! SVG `<text>`, so no font files are read). The y axis is logarithmic when
+//! the loss spans more than two decades.
+
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
+use plotters::prelude::*;
+
+use crate::train::Epoch;
+
+/// Width and height of the picture, in pixels.
+pub const SIZE: (u32, u32) = (720, 420);
+
+/// The SVG text of the loss curve of `history`, titled `title`.
+pub fn loss_svg(history: &[Epoch], title: &str) -> Result<String, String> {
+    let points: Vec<(f64, f64)> = history
+        .iter()
+        .filter(|e| e.loss.is_finite())
+        .map(|e| (e.epoch as f64, e.loss))
+        .collect();
+    let x_max = points.last().map_or(1.0, |p| p.0).max(1.0);
+    let lo = points.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+    let hi = points.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        if lo > 0.0 && hi / lo > 100.0 {
+            draw(
+                &root,
+                &points,
+                title,
+                1.0..x_max,
+                (lo / 1.5..hi * 1.5).log_scale(),
+                "loss (log scale)",
+            )?;
+        } else {
+            let pad = ((hi - lo) * 0.05).max(hi.abs() * 1e-3).max(1e-12);
+            let bottom = if lo >= 0.0 {
+                (lo - pad).max(0.0)
+            } else {
+                lo - pad
+            };
+            draw(&root, &points, title, 1.0..x_max, bottom..hi + pad, "loss")?;
+        }
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
+fn draw<Y>(
+    root: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
+    points: &[(f64, f64)],
+    title: &str,
+    x: std::ops::Range<f64>,
+    y: Y,
+    y_label: &str,
+) -> Result<(), String>
+where
+    Y: AsRangedCoord<Value = f64>,
+    Y::CoordDescType: ValueFormatter<f64>,
+{
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        .build_cartesian_2d(x, y)
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .x_desc("epoch")
+        .y_desc(y_label)
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_label_formatter(&|v| crate::render::number(*v, 3))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    chart
+        .draw_series(LineSeries::new(
+            points.iter().copied(),
+            BLUE.stroke_width(2),
+        ))
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn history(losses: &[f64]) -> Vec<Epoch> {
+        losses
+            .iter()
+            .enumerate()
+            .map(|(i, &loss)| Epoch {
+                epoch: i as u64 + 1,
+                loss,
+                accuracy: None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn draws_a_curve_on_linear_and_log_axes() {
+        let svg = loss_svg(&history(&[1.0, 0.8, 0.7]), "t").unwrap();
+        assert!(
+            svg.starts_with("<svg") && svg.contains("<polyline"),
+            "{svg}"
+        );
+        assert!(svg.contains("\nloss\n"), "{svg}");
+        let svg = loss_svg(&history(&[10.0, 1.0, 0.01]), "t").unwrap();
+        assert!(svg.contains("\nloss (log scale)\n"), "{svg}");
+        // An empty history still gives a picture.
+        assert!(loss_svg(&[], "t").unwrap().contains("<svg"));
+    }
+}
