@@ -30,6 +30,8 @@ pub enum Command {
     Run(RunArgs),
     /// Draw the graph (Graphviz DOT, or SVG/PNG/PDF) with every value and gradient on it.
     Dot(crate::dot::DotArgs),
+    /// Grade specs: check `expect` and compare every gradient with finite differences.
+    Check(crate::check::CheckArgs),
     /// Train the params by gradient descent on the loss; write the trained spec with -o.
     Train(crate::train::TrainArgs),
 }
@@ -126,6 +128,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut
     let result = match &cli.command {
         Command::Run(a) => cmd_run(a, io),
         Command::Dot(a) => crate::dot::cmd(a, io),
+        Command::Check(a) => crate::check::cmd(a, io),
         Command::Train(a) => crate::train::cmd(a, io),
     };
     match result {

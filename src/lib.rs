@@ -13,6 +13,7 @@
 //! All calculus lives in [`op`]; diagnostics in [`diag`]; the command line in [`cli`].
 
 pub mod broadcast;
+pub mod check;
 pub mod data;
 pub mod cli;
 pub mod diag;

@@ -1,0 +1,448 @@
+//! `bpc check`: exercises that grade themselves, and a gradient check for
+//! every spec.
+//!
+//! For each spec: load it (the same diagnostics as `bpc run`), evaluate it,
+//! compare every `expect` entry with |got - want| <= atol + rtol·|want|, then
+//! compare every gradient with central finite differences ([`gradcheck`]).
+//! The results are data ([`SpecReport`]); [`report`] renders them for people
+//! or as JSON, and [`cmd`] picks the exit status: 0 all passed, 1 something
+//! failed, 2 a spec (or a path) is invalid.
+
+pub mod gradcheck;
+pub mod paths;
+pub mod report;
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+
+use crate::cli::{Failure, Io, nonfinite_diagnostic};
+use crate::diag::{Diagnostic, Diagnostics, ErrorKind, did_you_mean};
+use crate::eval;
+use crate::graph;
+use crate::load::{self, Timings};
+use crate::plan::Plan;
+use crate::spec::{Entry, ValueDef};
+use crate::tensor::Value;
+
+pub use gradcheck::{GradcheckOptions, NameCheck, Status};
+
+/// The contract's default relative tolerance of `expect`.
+pub const EXPECT_RTOL: f64 = 1e-6;
+/// The contract's default absolute tolerance of `expect`.
+pub const EXPECT_ATOL: f64 = 1e-9;
+
+/// `bpc check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Spec files, folders (every *.yaml inside, sorted) or glob patterns.
+    #[arg(required = true, value_name = "SPEC")]
+    pub specs: Vec<PathBuf>,
+    /// Finite-difference step, scaled by max(1, |x|) for each element x.
+    #[arg(long, default_value_t = 1e-6, value_parser = positive)]
+    pub eps: f64,
+    /// Relative tolerance of the gradient check.
+    #[arg(long, default_value_t = 1e-5, value_parser = non_negative)]
+    pub rtol: f64,
+    /// Absolute tolerance of the gradient check.
+    #[arg(long, default_value_t = 1e-7, value_parser = non_negative)]
+    pub atol: f64,
+    /// Check at most this many elements of each name (evenly spaced).
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_elements: u32,
+    /// Only check `expect`; skip the finite-difference check.
+    #[arg(long)]
+    pub no_gradcheck: bool,
+    /// Say right or wrong without printing computed values (as `expect: {hidden: true}`).
+    #[arg(long)]
+    pub hide_answers: bool,
+    /// Print computed values even where answers are hidden.
+    #[arg(long, conflicts_with = "hide_answers")]
+    pub reveal: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+}
+
+/// Output formats of `bpc check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// One line per expectation and per gradient, for people.
+    Text,
+    /// One JSON object with per-spec results, for tools.
+    Json,
+}
+
+fn positive(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        _ => Err(format!("expected a positive number, got `{s}`")),
+    }
+}
+
+fn non_negative(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
+        _ => Err(format!("expected a number >= 0, got `{s}`")),
+    }
+}
+
+/// Whether an expectation is about a forward value or a gradient.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExpectKind {
+    /// `expect.values`.
+    Value,
+    /// `expect.grads`.
+    Grad,
+}
+
+/// How an expectation failed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Mismatch {
+    /// The shapes differ.
+    Shape,
+    /// Some elements are outside the tolerance.
+    Elements {
+        /// How many.
+        count: usize,
+        /// Row-major index of the first.
+        first: usize,
+    },
+}
+
+/// One `expect` entry, graded.
+#[derive(Clone, Debug)]
+pub struct ExpectResult {
+    /// Value or gradient.
+    pub kind: ExpectKind,
+    /// The name it is about.
+    pub name: String,
+    /// What the spec expects.
+    pub expected: Value,
+    /// What bpc computed.
+    pub computed: Value,
+    /// Passed or failed.
+    pub status: Status,
+    /// Why it failed.
+    pub mismatch: Option<Mismatch>,
+}
+
+/// Why a spec could not be graded.
+#[derive(Clone, Debug)]
+pub struct Problem {
+    /// True for an invalid spec (exit 2), false for a failed evaluation (exit 1).
+    pub invalid: bool,
+    /// The first diagnostic's message.
+    pub message: String,
+    /// Its `file:line:col`, if any.
+    pub location: Option<String>,
+    /// How many further diagnostics there are.
+    pub more: usize,
+}
+
+/// Everything `bpc check` found in one spec.
+#[derive(Clone, Debug)]
+pub struct SpecReport {
+    /// The path as given (or as found in a folder).
+    pub path: String,
+    /// The spec's name, once loaded.
+    pub name: Option<String>,
+    /// The output's name, once loaded.
+    pub output: Option<String>,
+    /// Why the spec was not graded, if it was not.
+    pub problem: Option<Problem>,
+    /// `expect`'s tolerances: (rtol, atol).
+    pub tolerance: (f64, f64),
+    /// Computed answers are not shown.
+    pub hidden: bool,
+    /// The graded `expect` entries, values first, each in file order.
+    pub expect: Vec<ExpectResult>,
+    /// The finite-difference check, unless turned off.
+    pub gradcheck: Option<Vec<NameCheck>>,
+}
+
+/// Passed, failed and skipped checks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Checks that passed.
+    pub passed: usize,
+    /// Checks that failed (an ungraded spec counts as one).
+    pub failed: usize,
+    /// Gradient checks skipped.
+    pub skipped: usize,
+}
+
+impl Counts {
+    fn add(&mut self, status: Status) {
+        match status {
+            Status::Passed => self.passed += 1,
+            Status::Failed => self.failed += 1,
+            Status::Skipped => self.skipped += 1,
+        }
+    }
+}
+
+impl SpecReport {
+    /// The spec's checks, counted.
+    pub fn counts(&self) -> Counts {
+        let mut c = Counts::default();
+        if self.problem.is_some() {
+            c.failed += 1;
+        }
+        self.expect.iter().for_each(|e| c.add(e.status));
+        self.gradcheck
+            .iter()
+            .flatten()
+            .for_each(|g| c.add(g.status));
+        c
+    }
+}
+
+/// Runs `bpc check`: grades every spec, prints the report, and fails with
+/// exit 2 if a spec or path was invalid, 1 if a check failed.
+pub fn cmd(a: &CheckArgs, io: &mut Io) -> Result<(), Failure> {
+    let opts = GradcheckOptions {
+        eps: a.eps,
+        rtol: a.rtol,
+        atol: a.atol,
+        max_elements: a.max_elements as usize,
+    };
+    let mut invalid = Diagnostics::default();
+    let mut failures = Diagnostics::default();
+    let files = paths::spec_files(&a.specs, &mut invalid);
+    let mut reports = Vec::with_capacity(files.len());
+    for path in &files {
+        let hide = |spec_hidden: bool| !a.reveal && (a.hide_answers || spec_hidden);
+        let gc = (!a.no_gradcheck).then_some(&opts);
+        let (report, diags) = check_file(path, gc, hide);
+        match &report.problem {
+            Some(p) if p.invalid => invalid.0.extend(diags.0),
+            _ => failures.0.extend(diags.0),
+        }
+        reports.push(report);
+    }
+    let text = match a.format {
+        ReportFormat::Text => report::text(&reports, (!a.no_gradcheck).then_some(&opts)),
+        ReportFormat::Json => report::json(&reports, (!a.no_gradcheck).then_some(&opts)),
+    };
+    io.out.write_all(text.as_bytes())?;
+    let failed = reports.iter().any(|r| r.counts().failed > 0);
+    if !invalid.is_empty() {
+        invalid.0.extend(failures.0);
+        Err(Failure::Invalid(invalid))
+    } else if failed {
+        Err(Failure::Failed((!failures.is_empty()).then_some(failures)))
+    } else {
+        Ok(())
+    }
+}
+
+/// Loads, evaluates and grades one spec file. `hide` says, from the spec's
+/// own `expect.hidden`, whether computed answers are hidden. Returns the
+/// report and the diagnostics that explain its problem, if any.
+pub fn check_file(
+    path: &Path,
+    gradcheck: Option<&GradcheckOptions>,
+    hide: impl Fn(bool) -> bool,
+) -> (SpecReport, Diagnostics) {
+    let mut report = SpecReport {
+        path: path.display().to_string(),
+        name: None,
+        output: None,
+        problem: None,
+        tolerance: (EXPECT_RTOL, EXPECT_ATOL),
+        hidden: hide(false),
+        expect: Vec::new(),
+        gradcheck: None,
+    };
+    let plan = match load::load(path, &[], true, &mut Timings::default()) {
+        Ok(plan) => plan,
+        Err(d) => {
+            report.problem = Some(problem(&d, true));
+            return (report, d);
+        }
+    };
+    report.name = Some(plan.name.clone());
+    report.output = Some(plan.output_name().to_string());
+    let expect = plan.spec.expect.as_ref();
+    report.hidden = hide(
+        expect
+            .and_then(|e| e.hidden.as_ref())
+            .is_some_and(|h| h.value),
+    );
+    let wanted = match expectations(&plan) {
+        Ok(w) => w,
+        Err(d) => {
+            report.problem = Some(problem(&d, true));
+            return (report, d);
+        }
+    };
+    report.tolerance = wanted.tolerance;
+    let evaluation = eval::evaluate(&plan);
+    if let Some(nf) = evaluation.nonfinite {
+        let d: Diagnostics = nonfinite_diagnostic(&plan, &evaluation.values, nf).into();
+        report.problem = Some(problem(&d, false));
+        return (report, d);
+    }
+    let (rtol, atol) = wanted.tolerance;
+    for (kind, slot, expected) in wanted.entries {
+        let computed = match kind {
+            ExpectKind::Value => &evaluation.values[slot.index()],
+            ExpectKind::Grad => &evaluation.grads[slot.index()],
+        };
+        let mismatch = compare(&expected, computed, rtol, atol);
+        report.expect.push(ExpectResult {
+            kind,
+            name: plan.info(slot).name.clone(),
+            status: if mismatch.is_some() {
+                Status::Failed
+            } else {
+                Status::Passed
+            },
+            expected,
+            computed: computed.clone(),
+            mismatch,
+        });
+    }
+    report.gradcheck =
+        gradcheck.map(|opts| gradcheck::check(&plan, &evaluation.values, &evaluation.grads, opts));
+    (report, Diagnostics::default())
+}
+
+fn problem(d: &Diagnostics, invalid: bool) -> Problem {
+    let first = d.0.first();
+    Problem {
+        invalid,
+        message: first.map_or_else(|| "invalid spec".into(), |d| d.message.clone()),
+        location: first.and_then(|d| d.location()),
+        more: d.0.len().saturating_sub(1),
+    }
+}
+
+/// A spec's `expect`, resolved against its plan.
+struct Wanted {
+    tolerance: (f64, f64),
+    entries: Vec<(ExpectKind, crate::plan::Slot, Value)>,
+}
+
+/// Resolves every `expect` name and value; every unknown name and bad value is reported.
+fn expectations(plan: &Plan) -> Result<Wanted, Diagnostics> {
+    let mut errors = Diagnostics::default();
+    let mut wanted = Wanted {
+        tolerance: (EXPECT_RTOL, EXPECT_ATOL),
+        entries: Vec::new(),
+    };
+    let Some(expect) = &plan.spec.expect else {
+        return Ok(wanted);
+    };
+    let src = plan.source();
+    let mut tol = |t: &Option<crate::diag::Sp<f64>>, default: f64, key: &str| match t {
+        Some(t) if !(t.value.is_finite() && t.value >= 0.0) => {
+            errors.push(
+                Diagnostic::new(
+                    ErrorKind::BadValue,
+                    format!("`expect.{key}` must be a number >= 0, found {}", t.value),
+                )
+                .at(src, t.span, "not a tolerance"),
+            );
+            default
+        }
+        Some(t) => t.value,
+        None => default,
+    };
+    wanted.tolerance = (
+        tol(&expect.rtol, EXPECT_RTOL, "rtol"),
+        tol(&expect.atol, EXPECT_ATOL, "atol"),
+    );
+    let lists = [
+        (ExpectKind::Value, &expect.values, "values"),
+        (ExpectKind::Grad, &expect.grads, "grads"),
+    ];
+    for (kind, entries, key) in lists {
+        for Entry { name, def } in entries {
+            let slot = plan.slot(&name.value);
+            if slot.is_none() {
+                let names = plan.named().map(|(_, info)| info.name.as_str());
+                errors.push(
+                    Diagnostic::new(
+                        ErrorKind::UnknownName,
+                        format!(
+                            "`expect.{key}` names `{}`, which is not in the graph",
+                            name.value
+                        ),
+                    )
+                    .at(src, name.span, "not an input, param or node")
+                    .maybe_help(did_you_mean(&name.value, names)),
+                );
+            }
+            let value = match &def.value {
+                ValueDef::Init(_) => Err(Diagnostic::new(
+                    ErrorKind::BadValue,
+                    format!(
+                        "the expected value of `{}` is an init; write the numbers",
+                        name.value
+                    ),
+                )
+                .at(src, def.span, "not a number or a nested list")),
+                _ => graph::value_of(src, def),
+            };
+            match (slot, value) {
+                (Some(slot), Ok(v)) => wanted.entries.push((kind, slot, v)),
+                (_, Err(d)) => errors.push(d),
+                (None, Ok(_)) => {}
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(wanted)
+    } else {
+        Err(errors)
+    }
+}
+
+/// NumPy's `isclose` rule, element by element: |got - want| <= atol + rtol·|want|.
+pub fn compare(want: &Value, got: &Value, rtol: f64, atol: f64) -> Option<Mismatch> {
+    if want.shape() != got.shape() {
+        return Some(Mismatch::Shape);
+    }
+    let close = |(w, g): &(f64, f64)| (g - w).abs() <= atol + rtol * w.abs();
+    let bad: Vec<usize> = want
+        .iter()
+        .zip(got.iter())
+        .enumerate()
+        .filter(|(_, p)| !close(p))
+        .map(|(j, _)| j)
+        .collect();
+    bad.first().map(|&first| Mismatch::Elements {
+        count: bad.len(),
+        first,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn isclose_rule() {
+        // |220.00000000000003 - 220| = 3e-14 <= 1e-9 + 1e-6 · 220
+        assert_eq!(
+            compare(
+                &Value::Scalar(220.0),
+                &Value::Scalar(220.00000000000003),
+                1e-6,
+                1e-9
+            ),
+            None
+        );
+        // |200 - 210| = 10 > 1e-9 + 1e-6 · 210
+        assert_eq!(
+            compare(&Value::Scalar(210.0), &Value::Scalar(200.0), 1e-6, 1e-9),
+            Some(Mismatch::Elements { count: 1, first: 0 })
+        );
+        assert_eq!(
+            compare(&Value::Scalar(1.0), &Value::full(&[1], 1.0), 1e-6, 1e-9),
+            Some(Mismatch::Shape)
+        );
+    }
+}
