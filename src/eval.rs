@@ -71,19 +71,23 @@ pub fn forward(plan: &Plan, values: &mut [Value]) -> Option<NonFinite> {
         }
     }
     for step in &plan.steps {
-        let out = if step.scalar {
+        if step.scalar {
             let (a, b) = scalar_args(step, values);
-            Value::Scalar(step.op.forward_scalar(a, b))
+            let y = step.op.forward_scalar(a, b);
+            if !y.is_finite() && first.is_none() {
+                first = Some(NonFinite { pass: Pass::Forward, slot: step.out, from: None, index: 0, value: y });
+            }
+            values[step.out.index()] = Value::Scalar(y);
         } else {
             let args = arg_refs(step, values);
-            step.op.forward(&args[..step.arity as usize])
-        };
-        if first.is_none()
-            && let Some((index, value)) = out.first_nonfinite()
-        {
-            first = Some(NonFinite { pass: Pass::Forward, slot: step.out, from: None, index, value });
+            let out = step.op.forward(&args[..step.arity as usize]);
+            if first.is_none()
+                && let Some((index, value)) = out.first_nonfinite()
+            {
+                first = Some(NonFinite { pass: Pass::Forward, slot: step.out, from: None, index, value });
+            }
+            values[step.out.index()] = out;
         }
-        values[step.out.index()] = out;
     }
     first
 }
@@ -102,17 +106,20 @@ pub fn backward(plan: &Plan, values: &[Value], grads: &mut Vec<Value>) -> Option
             let y = values[step.out.index()].as_scalar().unwrap_or(f64::NAN);
             let g = grads[step.out.index()].as_scalar().unwrap_or(f64::NAN);
             let (ga, gb) = step.op.backward_scalar(a, b, y, g);
-            for (k, d) in [ga, gb].into_iter().enumerate().take(step.arity as usize) {
-                if !step.wants[k] {
-                    continue;
-                }
+            let mut add = |k: usize, d: f64| {
                 let slot = step.args[k];
                 if let Value::Scalar(acc) = &mut grads[slot.index()] {
                     *acc += d;
                 }
-                if first.is_none() && !d.is_finite() {
+                if !d.is_finite() && first.is_none() {
                     first = Some(NonFinite { pass: Pass::Backward, slot, from: Some(step.out), index: 0, value: d });
                 }
+            };
+            if step.wants[0] {
+                add(0, ga);
+            }
+            if step.arity > 1 && step.wants[1] {
+                add(1, gb);
             }
         } else {
             let args = arg_refs(step, values);

@@ -1,0 +1,267 @@
+#!/usr/bin/env python3
+"""Compare bpc's values and gradients with PyTorch float64 (run by hand; CI needs neither).
+
+For every spec given (default: specs/*.yaml plus a generated op sweep), this script builds
+the same graph in PyTorch from the YAML, runs autograd on the output (summed when it is not
+a scalar), and compares every value and gradient with `bpc run --format json`.
+
+    pip install torch pyyaml
+    python3 bench/torch_ops.py [SPEC...]
+
+Prints the worst relative error per spec and exits 1 if any exceeds 1e-9.
+"""
+import glob
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+import torch
+import yaml
+
+torch.set_default_dtype(torch.float64)
+BPC = os.environ.get("BPC", "target/release/bpc")
+
+
+def literal(v):
+    return torch.tensor(v, dtype=torch.float64)
+
+
+def call(text):
+    m = re.fullmatch(r"\s*(\w+)\((.*)\)\s*", text)
+    op, inner = m.group(1), m.group(2)
+    args, attrs = [], {}
+    for piece in [p.strip() for p in inner.split(",") if p.strip()]:
+        if "=" in piece:
+            k, v = piece.split("=", 1)
+            attrs[k.strip()] = float(v)
+        else:
+            args.append(piece)
+    return op, args, attrs
+
+
+def node_form(d):
+    if isinstance(d, str):
+        return call(d)
+    d = dict(d)
+    op, args = d.pop("op"), [str(a) for a in d.pop("args")]
+    return op, args, {k: float(v) for k, v in d.items()}
+
+
+def apply(op, a, attrs):
+    ax = attrs.get("axis")
+    ax = None if ax is None else int(ax)
+    if op == "add": return a[0] + a[1]
+    if op == "sub": return a[0] - a[1]
+    if op == "mul": return a[0] * a[1]
+    if op == "div": return a[0] / a[1]
+    if op == "pow": return torch.pow(a[0], a[1])
+    if op == "neg": return -a[0]
+    if op in ("exp", "log", "sqrt", "abs", "sin", "cos", "sigmoid", "tanh", "relu"):
+        return getattr(torch, op)(a[0])
+    if op == "square": return a[0] * a[0]
+    if op == "softplus": return torch.nn.functional.softplus(a[0])
+    if op == "leaky_relu": return torch.nn.functional.leaky_relu(a[0], attrs.get("alpha", 0.01))
+    if op == "matmul": return torch.matmul(a[0], a[1])
+    if op == "transpose": return a[0].permute(*reversed(range(a[0].dim())))
+    if op == "sum": return a[0].sum() if ax is None else a[0].sum(dim=ax)
+    if op == "mean": return a[0].mean() if ax is None else a[0].mean(dim=ax)
+    if op == "softmax": return torch.softmax(a[0], dim=-1 if ax is None else ax)
+    if op == "log_softmax": return torch.log_softmax(a[0], dim=-1 if ax is None else ax)
+    if op == "affine": return torch.matmul(a[0], a[1]) + a[2]
+    if op == "mse": return ((a[0] - a[1]) ** 2).mean()
+    if op == "bce":
+        p, y = torch.broadcast_tensors(a[0], a[1])
+        return torch.nn.functional.binary_cross_entropy(p, y)
+    if op == "cross_entropy":
+        logits, t = a
+        if logits.dim() == 1:
+            logits, t = logits.unsqueeze(0), t.unsqueeze(0)
+        if t.shape == logits.shape:
+            return -(t * torch.log_softmax(logits, dim=-1)).sum(-1).mean()
+        return torch.nn.functional.cross_entropy(logits, t.detach().long())
+    raise ValueError(f"op {op} not mapped")
+
+
+def torch_eval(spec):
+    env = {}
+    for section in ("inputs", "params"):
+        for name, v in (spec.get(section) or {}).items():
+            env[name] = literal(v).requires_grad_(True)
+    data = spec.get("data") or {}
+    if "csv" not in data:
+        for name, v in data.items():
+            env[name] = literal(v).requires_grad_(True)
+    nodes = {k: node_form(v) for k, v in (spec.get("nodes") or {}).items()}
+    done = set()
+    while len(done) < len(nodes):
+        for name, (op, args, attrs) in nodes.items():
+            if name in done or any(a not in env and not re.fullmatch(r"[-+0-9.eE]+", a) for a in args):
+                continue
+            vals = [env[a] if a in env else literal(float(a)) for a in args]
+            env[name] = apply(op, vals, attrs)
+            env[name].retain_grad()
+            done.add(name)
+    out = env[spec["output"]]
+    out.sum().backward() if out.dim() else out.backward()
+    return env
+
+
+def compare(path):
+    spec = yaml.safe_load(open(path))
+    if "csv" in (spec.get("data") or {}):
+        return None
+    for v in list((spec.get("inputs") or {}).values()) + list((spec.get("params") or {}).values()):
+        if isinstance(v, dict):
+            return None  # seeded inits: bpc's stream, not torch's
+    env = torch_eval(spec)
+    got = json.loads(subprocess.run([BPC, "run", path, "--format", "json", "--allow-nonfinite"],
+                                    check=True, capture_output=True, text=True).stdout)
+    worst = 0.0
+    for kind in ("values", "grads"):
+        for name, v in got[kind].items():
+            t = env[name]
+            ref = t.detach() if kind == "values" else (t.grad if t.grad is not None else torch.zeros_like(t))
+            mine = torch.tensor(v, dtype=torch.float64)
+            err = ((mine - ref).abs() / ref.abs().clamp(min=1e-12)).max().item() if ref.numel() else 0.0
+            if err > worst:
+                worst = err
+            if err > 1e-9:
+                print(f"  {path}: {kind} {name}: bpc {v} vs torch {ref.tolist()}")
+    return worst
+
+
+SWEEP = """
+inputs:
+  a: [[0.3, -1.2, 0.7], [1.5, 0.2, -0.4]]
+  b: [0.5, 1.1, -0.8]
+  c: [[0.9], [-0.6]]
+  pos: [[0.3, 1.2, 0.7], [1.5, 0.2, 0.4]]
+  p: [[0.2, 0.7, 0.4], [0.9, 0.1, 0.5]]
+  y: [[0, 1, 1], [1, 0, 0]]
+  W: [[0.1, 0.2], [-0.3, 0.4], [0.5, -0.6]]
+  bias: [0.05, -0.05]
+  cls: [1, 0]
+  onehot: [[0, 1], [1, 0]]
+  v: [0.3, -0.2, 0.9]
+nodes:
+  add_: add(a, b)
+  sub_: sub(a, c)
+  mul_: mul(a, c)
+  div_: div(a, pos)
+  pow_: pow(pos, b)
+  pow2: pow(pos, 3)
+  neg_: neg(a)
+  exp_: exp(a)
+  log_: log(pos)
+  sqrt_: sqrt(pos)
+  square_: square(a)
+  abs_: abs(a)
+  sin_: sin(a)
+  cos_: cos(a)
+  sig: sigmoid(a)
+  tanh_: tanh(a)
+  relu_: relu(a)
+  softplus_: softplus(a)
+  leaky: leaky_relu(a, alpha=0.2)
+  mm: matmul(a, W)
+  mv: matmul(a, v)
+  vm: matmul(b, W)
+  vv: matmul(b, v)
+  tr: transpose(a)
+  s0: sum(a, axis=0)
+  m1: mean(a, axis=1)
+  sm: softmax(a, axis=1)
+  lsm: log_softmax(a, axis=0)
+  aff: affine(a, W, bias)
+  mse_: mse(a, c)
+  ce_idx: cross_entropy(aff, cls)
+  ce_hot: cross_entropy(aff, onehot)
+  bce_: bce(p, y)
+  t1: sum(add_)
+  t2: sum(sub_)
+  t3: sum(mul_)
+  t4: sum(div_)
+  t5: sum(pow_)
+  t6: sum(pow2)
+  t7: sum(neg_)
+  t8: sum(exp_)
+  t9: sum(log_)
+  t10: sum(sqrt_)
+  t11: sum(square_)
+  t12: sum(abs_)
+  t13: sum(sin_)
+  t14: sum(cos_)
+  t15: sum(sig)
+  t16: sum(tanh_)
+  t17: sum(relu_)
+  t18: sum(softplus_)
+  t19: sum(leaky)
+  t20: sum(mm)
+  t21: sum(mv)
+  t22: sum(vm)
+  t23: mul(vv, 1.5)
+  t24: sum(tr)
+  t25: sum(s0)
+  t26: sum(m1)
+  t27: mul(sm, a)
+  t28: sum(t27)
+  t29: mul(lsm, a)
+  t30: sum(t29)
+  t31: sum(aff)
+  u1: add(t1, t2)
+  u2: add(u1, t3)
+  u3: add(u2, t4)
+  u4: add(u3, t5)
+  u5: add(u4, t6)
+  u6: add(u5, t7)
+  u7: add(u6, t8)
+  u8: add(u7, t9)
+  u9: add(u8, t10)
+  u10: add(u9, t11)
+  u11: add(u10, t12)
+  u12: add(u11, t13)
+  u13: add(u12, t14)
+  u14: add(u13, t15)
+  u15: add(u14, t16)
+  u16: add(u15, t17)
+  u17: add(u16, t18)
+  u18: add(u17, t19)
+  u19: add(u18, t20)
+  u20: add(u19, t21)
+  u21: add(u20, t22)
+  u22: add(u21, t23)
+  u23: add(u22, t24)
+  u24: add(u23, t25)
+  u25: add(u24, t26)
+  u26: add(u25, t28)
+  u27: add(u26, t30)
+  u28: add(u27, t31)
+  u29: add(u28, mse_)
+  u30: add(u29, ce_idx)
+  u31: add(u30, ce_hot)
+  total: add(u31, bce_)
+output: total
+"""
+
+
+def main():
+    paths = sys.argv[1:] or sorted(glob.glob("specs/*.yaml"))
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+        f.write(SWEEP)
+        paths.append(f.name)
+    bad = False
+    for path in paths:
+        worst = compare(path)
+        if worst is None:
+            print(f"{path}: skipped (seeded inits or CSV data)")
+            continue
+        print(f"{path}: worst relative difference {worst:.3g}")
+        bad |= worst > 1e-9
+    sys.exit(1 if bad else 0)
+
+
+if __name__ == "__main__":
+    main()
