@@ -3,7 +3,7 @@
 //! in a loop.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use petgraph::Direction;
 use petgraph::visit::EdgeRef;
@@ -82,7 +82,8 @@ pub struct Plan {
     pub output: Slot,
     /// Initial values of the leaf and literal slots (`slots[..leaves.len()]`).
     pub leaves: Vec<Value>,
-    index: HashMap<String, Slot>,
+    /// Name -> slot, built on the first lookup (`bpc run` never needs it).
+    index: OnceLock<HashMap<String, Slot>>,
 }
 
 impl Plan {
@@ -93,7 +94,10 @@ impl Plan {
 
     /// The slot named `name`, if any (literals are not named).
     pub fn slot(&self, name: &str) -> Option<Slot> {
-        self.index.get(name).copied()
+        let index = self.index.get_or_init(|| {
+            self.named().map(|(slot, info)| (info.name.clone(), slot)).collect()
+        });
+        index.get(name).copied()
     }
 
     /// Information on a slot.
@@ -177,12 +181,6 @@ pub fn compile(graph: &Graph) -> Plan {
             args,
         });
     }
-    let index = slots
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.kind != Kind::Literal)
-        .map(|(i, s)| (s.name.clone(), Slot(i as u32)))
-        .collect();
     Plan {
         name: graph.name.clone(),
         spec: graph.spec.clone(),
@@ -190,6 +188,6 @@ pub fn compile(graph: &Graph) -> Plan {
         steps,
         output: slot_of[graph.output.index()],
         leaves,
-        index,
+        index: OnceLock::new(),
     }
 }
