@@ -11,7 +11,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use petgraph::Direction;
-use petgraph::algo::tarjan_scc;
+use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
@@ -21,8 +21,12 @@ use crate::op::{AttrKind, Op, SIGNATURES, signature};
 use crate::spec::{self, Arg, Attr, Entry, Spec, TOP_LEVEL_KEYS, ValueDef};
 use crate::tensor::{Array, Shape, Value, shape_text};
 
-/// The most elements one literal or init may hold (400 MB of f64).
+/// The most elements one literal, init or node value may hold (400 MB of f64).
 pub const MAX_ELEMENTS: usize = 50_000_000;
+
+/// The most elements the values of one graph may hold together (1.6 GB of
+/// f64, and as much again for the gradients).
+pub const MAX_TOTAL_ELEMENTS: usize = 4 * MAX_ELEMENTS;
 
 /// What a vertex of the graph is.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -124,6 +128,16 @@ pub fn build(spec: Arc<Spec>, bindings: &[Binding]) -> Result<Graph, Diagnostics
         names: HashMap::new(),
         leaves: Vec::new(),
         invalid: Vec::new(),
+        elements: 0,
+        declared: 0,
+        leaves_too_big: spec
+            .inputs
+            .iter()
+            .chain(&spec.params)
+            .filter(|e| !bindings.iter().any(|b| b.name == e.name.value && b.mode == BindMode::Data))
+            .map(|e| declared_elements(&e.def.value).min(MAX_ELEMENTS + 1))
+            .fold(0usize, usize::saturating_add)
+            > MAX_TOTAL_ELEMENTS,
         calls_spans: Vec::new(),
     };
     for key in &spec.unknown_keys {
@@ -248,6 +262,11 @@ struct Builder<'s> {
     leaves: Vec<NodeIndex>,
     /// Names already reported as invalid (references to them are not reported again).
     invalid: Vec<String>,
+    /// Elements held by the leaves and nodes so far (see [`MAX_TOTAL_ELEMENTS`]).
+    elements: usize,
+    /// Elements the leaves ask for so far, and whether all of them ask for too many.
+    declared: usize,
+    leaves_too_big: bool,
     /// Each resolved node's call span and argument (vertex, span) pairs.
     calls_spans: Vec<(NodeIndex, Span, Vec<(NodeIndex, Span)>)>,
 }
@@ -307,14 +326,27 @@ impl<'s> Builder<'s> {
         for e in entries {
             // A leaf replaced by data need not have a valid value of its own.
             let rebound = bindings.iter().any(|b| b.name == e.name.value && b.mode == BindMode::Data);
-            let value = match value_of(self.src, &e.def) {
-                Ok(v) => Some(v),
-                Err(d) if !rebound => {
-                    self.error(d);
-                    None
+            // When the leaves together are too big, nothing is allocated: the
+            // leaf that crosses the limit is reported, the others left empty.
+            let n = if rebound { 0 } else { declared_elements(&e.def.value) };
+            let before = self.declared;
+            self.declared = self.declared.saturating_add(n.min(MAX_ELEMENTS + 1));
+            let value = if self.leaves_too_big {
+                if before <= MAX_TOTAL_ELEMENTS && self.declared > MAX_TOTAL_ELEMENTS && n <= MAX_ELEMENTS {
+                    self.error(over_total(self.src, e.def.span, &e.name.value, n));
                 }
-                Err(_) => None,
+                None
+            } else {
+                match value_of(self.src, &e.def) {
+                    Ok(v) => Some(v),
+                    Err(d) if !rebound => {
+                        self.error(d);
+                        None
+                    }
+                    Err(_) => None,
+                }
             };
+            self.elements = self.elements.saturating_add(value.as_ref().map_or(0, |v| v.len()));
             let shape = value.as_ref().map(|v| v.shape().to_vec()).unwrap_or_default();
             let item = Item { name: e.name.value.clone(), kind, shape, span: e.name.span, value };
             if let Some(i) = self.declare(&e.name, item) {
@@ -546,22 +578,37 @@ impl<'s> Builder<'s> {
 
     /// One diagnostic per cycle, naming every node on it in order.
     fn cycles(&self) -> Vec<Diagnostic> {
+        // Kosaraju's algorithm in petgraph is iterative; its Tarjan recurses
+        // once per vertex and overflows the stack on a long cycle.
         let mut out = Vec::new();
-        for scc in tarjan_scc(&self.dag) {
+        let mut in_scc = vec![false; self.dag.node_count()];
+        for scc in kosaraju_scc(&self.dag) {
             let is_cycle = scc.len() > 1
                 || self.dag.edges(scc[0]).any(|e| e.target() == scc[0]);
             if !is_cycle {
                 continue;
             }
-            let path = self.cycle_path(&scc);
-            let names: Vec<&str> = path.iter().map(|&i| self.dag[i].name.as_str()).collect();
+            scc.iter().for_each(|i| in_scc[i.index()] = true);
+            let path = self.cycle_path(&scc, &in_scc);
+            scc.iter().for_each(|i| in_scc[i.index()] = false);
+            let name = |i: NodeIndex| self.dag[i].name.as_str();
+            // A long cycle is shown by its ends: the message stays one line.
+            const SHOWN: usize = 12;
+            let mut names: Vec<&str> = path.iter().take(SHOWN).map(|&i| name(i)).collect();
+            let more = format!("... ({} more)", path.len().saturating_sub(SHOWN + 1));
+            if path.len() > SHOWN + 1 {
+                names.push(&more);
+                names.extend(path.last().map(|&i| name(i)));
+            } else if path.len() == SHOWN + 1 {
+                names.extend(path.last().map(|&i| name(i)));
+            }
             let first = path[0];
             let mut d = Diagnostic::new(
                 ErrorKind::Cycle,
                 format!("the graph has a cycle: {} -> {}", names.join(" -> "), names[0]),
             )
             .at(self.src, self.dag[first].span, format!("`{}` depends on itself", names[0]));
-            for &i in path.iter().skip(1) {
+            for &i in path.iter().skip(1).take(SHOWN) {
                 d = d.also(self.dag[i].span, "on the cycle");
             }
             out.push(d.help("a node cannot use its own value; break the cycle by using a different input"));
@@ -569,8 +616,9 @@ impl<'s> Builder<'s> {
         out
     }
 
-    /// A cycle through the strongly connected component `scc`, as a vertex path.
-    fn cycle_path(&self, scc: &[NodeIndex]) -> Vec<NodeIndex> {
+    /// A cycle through the strongly connected component `scc` (its members
+    /// marked in `in_scc`), as a vertex path.
+    fn cycle_path(&self, scc: &[NodeIndex], in_scc: &[bool]) -> Vec<NodeIndex> {
         // Start at the vertex defined first in the file, then follow edges that
         // stay in the component until a vertex repeats (iteratively).
         let start = *scc.iter().min_by_key(|&&i| self.dag[i].span.start).unwrap_or(&scc[0]);
@@ -583,7 +631,7 @@ impl<'s> Builder<'s> {
                 .dag
                 .edges(at)
                 .map(|e| e.target())
-                .filter(|t| scc.contains(t))
+                .filter(|t| in_scc[t.index()])
                 .min_by_key(|&t| self.dag[t].span.start);
             let Some(next) = next else { return path };
             if let Some(&pos) = seen.get(&next) {
@@ -610,7 +658,28 @@ impl<'s> Builder<'s> {
             }
             let shapes: Vec<&[usize]> = args.iter().map(|(a, _)| self.dag[*a].shape.as_slice()).collect();
             match op.infer_shape(&shapes) {
-                Ok(shape) => self.dag[i].shape = shape,
+                Ok(shape) => {
+                    // Broadcasting multiplies lengths: [n, 1] with [1, n] has n² elements.
+                    let n = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).unwrap_or(usize::MAX);
+                    let name = &self.dag[i].name;
+                    let limit = if n > MAX_ELEMENTS {
+                        Some(too_big(self.src, *span, n).help(format!(
+                            "`{name}` has shape {}: check the shapes of its arguments",
+                            shape_text(&shape)
+                        )))
+                    } else if self.elements.saturating_add(n) > MAX_TOTAL_ELEMENTS {
+                        Some(over_total(self.src, *span, name, n))
+                    } else {
+                        None
+                    };
+                    if let Some(d) = limit {
+                        poisoned[i.index()] = true;
+                        self.error(d);
+                    } else {
+                        self.elements += n;
+                        self.dag[i].shape = shape;
+                    }
+                }
                 Err(why) => {
                     poisoned[i.index()] = true;
                     let described: Vec<String> = args
@@ -670,6 +739,32 @@ pub fn value_of(src: &Source, def: &Sp<ValueDef>) -> Result<Value, Diagnostic> {
             .help("a tensor is a rectangular nested list of numbers, like `[[1, 2], [3, 4]]`")),
         ValueDef::Init(init) => init_value(src, init),
     }
+}
+
+/// Elements a leaf definition asks for, known before anything is allocated.
+fn declared_elements(def: &ValueDef) -> usize {
+    match def {
+        ValueDef::Literal { data, .. } => data.len(),
+        ValueDef::Init(init) => init
+            .shape
+            .value
+            .iter()
+            .try_fold(1usize, |a, &d| a.checked_mul(usize::try_from(d).unwrap_or(0)))
+            .unwrap_or(usize::MAX),
+        ValueDef::Bad { .. } => 0,
+    }
+}
+
+fn over_total(src: &Source, span: Span, name: &str, n: usize) -> Diagnostic {
+    Diagnostic::new(
+        ErrorKind::Limit,
+        format!(
+            "`{name}` ({n} elements) brings the graph's values over {MAX_TOTAL_ELEMENTS} elements \
+             in all, the most bpc allows"
+        ),
+    )
+    .at(src, span, "over the limit from here")
+    .help("use smaller shapes")
 }
 
 fn too_big(src: &Source, span: Span, n: usize) -> Diagnostic {

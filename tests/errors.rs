@@ -21,11 +21,7 @@ fn bpc(args: &[&str]) -> (u8, String, String) {
         color: false,
         tty: false,
     };
-    let code = bpc::cli::run(std::iter::once("bpc").chain(args.iter().copied()), &mut io);
-    // ExitCode has no accessor; its Debug form is `ExitCode(unix_exit_status(N))`.
-    let code = format!("{code:?}");
-    let digits: String = code.chars().filter(char::is_ascii_digit).collect();
-    let status = digits.parse().unwrap_or(255);
+    let status = bpc::cli::run(std::iter::once("bpc").chain(args.iter().copied()), &mut io);
     (
         status,
         String::from_utf8_lossy(&out).into_owned(),
