@@ -1,0 +1,107 @@
+//! The whole pipeline on arbitrary bytes: text -> spec -> graph -> plan ->
+//! forward -> backward -> table and JSON, and every diagnostic rendered.
+//! Any panic, hang or out-of-memory is a bug; errors are fine.
+//!
+//! Run: `cargo fuzz run pipeline -s none -- -max_total_time=600 -rss_limit_mb=2048`
+
+#![no_main]
+
+use std::sync::Arc;
+
+use bpc::diag::{Diagnostic, Diagnostics, Source};
+use bpc::{eval, graph, plan, render, spec};
+use libfuzzer_sys::fuzz_target;
+
+/// Inputs larger than this are skipped: the parser is linear, and large
+/// inputs only slow the search down.
+const MAX_INPUT: usize = 16 * 1024;
+
+/// Plans holding more elements than this (over all slots) are built but not
+/// evaluated: evaluating a legitimately big graph is slow, not a bug.
+const MAX_EVAL_ELEMENTS: usize = 1 << 20;
+
+/// Multiply-adds of one matmul above which a plan is not evaluated.
+const MAX_MATMUL_WORK: usize = 1 << 24;
+
+fuzz_target!(|data: &[u8]| {
+    if data.len() > MAX_INPUT {
+        return;
+    }
+    let text = String::from_utf8_lossy(data);
+    let source = Source::new("fuzz.yaml", text.as_ref());
+    let spec = match spec::parse(&source) {
+        Ok(s) => s,
+        Err(d) => return show(&d.into()),
+    };
+    let graph = match graph::build(Arc::new(spec), &[]) {
+        Ok(g) => g,
+        Err(ds) => return show(&ds),
+    };
+    let plan = plan::compile(&graph);
+    if !small_enough(&plan) {
+        return;
+    }
+    let evaluation = eval::evaluate(&plan);
+    if let Some(nf) = evaluation.nonfinite {
+        show(&bpc::cli::nonfinite_diagnostic(&plan, &evaluation.values, nf).into());
+    }
+    let table = render::table::render(&plan, &evaluation, Default::default());
+    let json = render::json::render(&plan, &evaluation);
+    assert!(!table.is_empty());
+    // The JSON must parse (NaN and infinities are written as strings).
+    assert!(serde_json_like(&json), "invalid JSON: {json}");
+});
+
+/// Renders diagnostics both ways, as the CLI would.
+fn show(ds: &Diagnostics) {
+    let _ = ds.render(false);
+    let _ = ds.render(true);
+    for d in &ds.0 {
+        let _: Option<String> = Diagnostic::location(d);
+    }
+}
+
+/// True when the plan is cheap to evaluate.
+fn small_enough(plan: &bpc::plan::Plan) -> bool {
+    let mut total: usize = 0;
+    for s in &plan.slots {
+        let n = s.shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+        match n.and_then(|n| total.checked_add(n)) {
+            Some(t) => total = t,
+            None => return false,
+        }
+    }
+    if total > MAX_EVAL_ELEMENTS {
+        return false;
+    }
+    plan.steps.iter().all(|step| {
+        // A matmul-like step costs about (elements of a) x (last axis of b).
+        let args = step.args();
+        let a: usize = plan.info(args[0]).shape.iter().product();
+        let b_last = args.get(1).and_then(|&b| plan.info(b).shape.last().copied()).unwrap_or(1);
+        a.saturating_mul(b_last) <= MAX_MATMUL_WORK
+    })
+}
+
+/// A cheap structural check: balanced brackets and quotes.
+fn serde_json_like(json: &str) -> bool {
+    let mut depth: i64 = 0;
+    let mut in_str = false;
+    let mut escaped = false;
+    for c in json.chars() {
+        match (in_str, escaped, c) {
+            (true, true, _) => escaped = false,
+            (true, false, '\\') => escaped = true,
+            (true, false, '"') => in_str = false,
+            (true, false, _) => {}
+            (false, _, '"') => in_str = true,
+            (false, _, '{' | '[') => depth += 1,
+            (false, _, '}' | ']') => depth -= 1,
+            _ => {}
+        }
+        if depth < 0 {
+            return false;
+        }
+    }
+    depth == 0 && !in_str
+}
