@@ -10,7 +10,7 @@ use crate::cli::{Failure, Io, nonfinite_diagnostic};
 use crate::diag::{Diagnostic, ErrorKind};
 use crate::load::{self, Timings};
 use crate::render::{exact, number};
-use crate::train::{self, Accuracy, Epoch, Fit, Overrides, Settings, plot, write};
+use crate::train::{self, Accuracy, Epoch, Fit, Overrides, Score, Settings, plot, write};
 
 /// `bpc train`.
 #[derive(Debug, Args)]
@@ -117,13 +117,16 @@ pub fn cmd(a: &TrainArgs, io: &mut Io) -> Result<(), Failure> {
             ),
             ..diag
         };
-        Failure::Invalid(
+        // The spec is valid; the run failed, like a failed check (exit 1).
+        Failure::Failed(Some(
             diag.help("lower the learning rate (--lr), or check the data and the graph")
                 .into(),
-        )
+        ))
     })?;
 
-    report(io, &fit)?;
+    let before = train::score(&plan, s.loss, &[]);
+    let after = train::score(&plan, s.loss, &fit.params);
+    report(io, &fit, before, after)?;
     if let Some(path) = &a.history {
         write::write_atomic(path, &history_csv(&fit.history)).map_err(|e| io_error(path, &e))?;
     }
@@ -139,11 +142,34 @@ pub fn cmd(a: &TrainArgs, io: &mut Io) -> Result<(), Failure> {
             .iter()
             .map(|(slot, v)| (plan.info(*slot).name.clone(), v.clone()))
             .collect();
-        let text = write::trained_text(&plan.spec, &trained);
+        let text = write::trained_text(
+            &plan.spec,
+            &trained,
+            moved_csv(&plan.spec, &a.spec, &path).as_deref(),
+        );
         write::write_atomic(&path, &text).map_err(|e| io_error(&path, &e))?;
         writeln!(io.out, "wrote {}", path.display())?;
     }
     Ok(())
+}
+
+/// The CSV path to write into a trained spec at `out` when it lives in
+/// another folder than the spec at `input` (`None`: keep the text).
+fn moved_csv(spec: &crate::spec::Spec, input: &Path, out: &Path) -> Option<String> {
+    let csv = &spec.data.as_ref()?.value.csv.as_ref()?.value;
+    let dir = |p: &Path| {
+        let d = p
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::canonicalize(d).ok()
+    };
+    let (from, to) = (dir(input)?, dir(out)?);
+    if from == to || Path::new(csv).is_absolute() {
+        return None;
+    }
+    let target = std::fs::canonicalize(from.join(csv)).ok()?;
+    Some(write::relative_path(&to, &target).display().to_string())
 }
 
 /// Where the trained spec goes: `-o`, or the input with `--in-place`; never
@@ -228,7 +254,7 @@ fn accuracy_text(a: Option<Accuracy>) -> String {
     }
 }
 
-fn report(io: &mut Io, fit: &Fit) -> Result<(), Failure> {
+fn report(io: &mut Io, fit: &Fit, before: Score, after: Score) -> Result<(), Failure> {
     if fit.interrupted {
         writeln!(
             io.out,
@@ -240,9 +266,9 @@ fn report(io: &mut Io, fit: &Fit) -> Result<(), Failure> {
     writeln!(
         io.out,
         "trained: loss {} (before training: {}){}",
-        number(fit.after.loss, 6),
-        number(fit.before.loss, 6),
-        accuracy_text(fit.after.accuracy).replacen("  ", ", ", 1)
+        number(after.loss, 6),
+        number(before.loss, 6),
+        accuracy_text(after.accuracy).replacen("  ", ", ", 1)
     )?;
     Ok(())
 }

@@ -78,10 +78,6 @@ pub struct Fit {
     pub steps: u64,
     /// True when `stop` was raised (Ctrl-C) before the last epoch.
     pub interrupted: bool,
-    /// Loss and accuracy on all data before training.
-    pub before: Score,
-    /// Loss and accuracy on all data with the trained params.
-    pub after: Score,
 }
 
 /// Training stopped because the loss or a param's gradient became NaN or infinite.
@@ -109,13 +105,29 @@ pub fn ancestors(plan: &Plan, of: Slot) -> Vec<bool> {
     seen
 }
 
-/// The plan that training runs: the gradient is that of `loss`, and only the
-/// steps the loss depends on are evaluated.
+/// The plan that training runs: the gradient is that of `loss`, only the
+/// steps the loss depends on are evaluated, and the reverse walk computes
+/// only the gradients that lead to a param (none for the data, for example).
 pub fn training_plan(plan: &Plan, loss: Slot) -> Plan {
     let needed = ancestors(plan, loss);
     let mut p = plan.clone();
     p.output = loss;
     p.steps.retain(|s| needed[s.out.index()]);
+    // A slot leads to a param when it is one, or a node with such an argument
+    // (steps are in topological order, so arguments are settled first).
+    let mut leads: Vec<bool> = p
+        .slots
+        .iter()
+        .map(|info| info.kind == Kind::Param)
+        .collect();
+    for step in &p.steps {
+        leads[step.out.index()] = step.args().iter().any(|a| leads[a.index()]);
+    }
+    for step in &mut p.steps {
+        for k in 0..step.arity as usize {
+            step.wants[k] = step.wants[k] && leads[step.args[k].index()];
+        }
+    }
     p
 }
 
@@ -180,7 +192,6 @@ pub fn fit(
     let metric = Metric::detect(&plan, s.loss);
     let params: Vec<Slot> = plan.params().collect();
     let mut values = eval::initial_values(&plan);
-    let before = score(&plan, &mut values.clone(), metric);
     let sizes: Vec<usize> = params.iter().map(|p| values[p.index()].len()).collect();
     let mut state = optim::State::new(s.optimizer, s.lr, &sizes);
     let mut grads = Vec::new();
@@ -285,33 +296,31 @@ pub fn fit(
         .iter()
         .map(|&p| (p, values[p.index()].clone()))
         .collect();
-    let mut full = eval::initial_values(&plan);
-    for (p, v) in &trained {
-        full[p.index()] = v.clone();
-    }
-    let after = score(&plan, &mut full, metric);
     Ok(Fit {
         params: trained,
         history,
         steps,
         interrupted,
-        before,
-        after,
     })
 }
 
-/// Loss and accuracy of one forward pass over `values` (all data bound).
-fn score(plan: &Plan, values: &mut [Value], metric: Option<Metric>) -> Score {
-    eval::forward(plan, values);
-    let loss = values[plan.output.index()]
-        .iter()
-        .next()
-        .unwrap_or(f64::NAN);
-    let accuracy = metric.map(|m| {
-        let (right, total) = m.count(values);
+/// Loss and accuracy on the whole data set with `params` (slot, value) in
+/// place of the plan's own (none: the initial params).
+pub fn score(plan: &Plan, loss: Slot, params: &[(Slot, Value)]) -> Score {
+    let plan = training_plan(plan, loss);
+    let mut values = eval::initial_values(&plan);
+    for (p, v) in params {
+        values[p.index()] = v.clone();
+    }
+    eval::forward(&plan, &mut values);
+    let accuracy = Metric::detect(&plan, loss).map(|m| {
+        let (right, total) = m.count(&values);
         Accuracy { right, total }
     });
-    Score { loss, accuracy }
+    Score {
+        loss: values[loss.index()].iter().next().unwrap_or(f64::NAN),
+        accuracy,
+    }
 }
 
 /// The slots bound by the spec's `data` section, in file order.

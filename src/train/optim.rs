@@ -128,6 +128,17 @@ impl State {
 fn each(p: &mut Value, g: &Value, mut f: impl FnMut(usize, &mut f64, f64)) {
     match (p, g) {
         (Value::Scalar(p), g) => f(0, p, g.iter().next().unwrap_or(0.0)),
+        (Value::Tensor(p), Value::Tensor(g))
+            if p.is_standard_layout() && g.is_standard_layout() =>
+        {
+            // The common case: both contiguous, a plain loop over slices.
+            let (Some(ps), Some(gs)) = (p.as_slice_mut(), g.as_slice()) else {
+                return;
+            };
+            for (i, (p, &g)) in ps.iter_mut().zip(gs).enumerate() {
+                f(i, p, g);
+            }
+        }
         (Value::Tensor(p), g) => {
             for (i, (p, g)) in p.iter_mut().zip(g.iter()).enumerate() {
                 f(i, p, g);

@@ -15,10 +15,14 @@ use crate::spec::Spec;
 use crate::tensor::Value;
 
 /// `text` with the value of every param in `trained` (name, value) replaced.
-/// Params not listed keep their text.
-pub fn trained_text(spec: &Spec, trained: &[(String, Value)]) -> String {
+/// Params not listed keep their text. `csv`, if given, replaces the path of
+/// `data.csv` (the trained spec may live in another folder).
+pub fn trained_text(spec: &Spec, trained: &[(String, Value)], csv: Option<&str>) -> String {
     let text: &str = &spec.source.text;
     let mut edits: Vec<(Span, String)> = Vec::new();
+    if let (Some(path), Some(old)) = (csv, spec.data.as_ref().and_then(|d| d.value.csv.as_ref())) {
+        edits.push((old.span, yaml_string(path)));
+    }
     for e in &spec.params {
         let Some((_, v)) = trained.iter().find(|(n, _)| *n == e.name.value) else {
             continue;
@@ -46,6 +50,37 @@ pub fn trained_text(spec: &Spec, trained: &[(String, Value)]) -> String {
         at = span.end;
     }
     out.push_str(&text[at..]);
+    out
+}
+
+/// A string as a YAML scalar: plain when that is unambiguous, else double-quoted.
+fn yaml_string(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_./-".contains(c))
+        && !s.starts_with('-');
+    if plain {
+        s.to_string()
+    } else {
+        serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))
+    }
+}
+
+/// The path of the file `target` as seen from the folder `from` (both
+/// absolute): relative when they share a root, else `target` itself.
+pub fn relative_path(from: &Path, target: &Path) -> std::path::PathBuf {
+    let (a, b): (Vec<_>, Vec<_>) = (from.components().collect(), target.components().collect());
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    if common == 0 {
+        return target.to_path_buf();
+    }
+    let mut out = std::path::PathBuf::new();
+    for _ in common..a.len() {
+        out.push("..");
+    }
+    for c in &b[common..] {
+        out.push(c);
+    }
     out
 }
 
@@ -229,7 +264,7 @@ mod tests {
             .iter()
             .map(|(n, v)| (n.to_string(), v.clone()))
             .collect();
-        trained_text(&spec, &values)
+        trained_text(&spec, &values, None)
     }
 
     fn t2(a: f64, b: f64) -> Value {
@@ -261,6 +296,30 @@ mod tests {
             };
             assert_eq!(v.to_vec(), want, "{}", p.name.value);
         }
+    }
+
+    #[test]
+    fn csv_paths_follow_the_trained_file() {
+        let text = "data:\n  csv: iris.csv   # rows\n  columns: { x: [a], y: b }\nnodes:\n  y2: sum(x)\noutput: y2\n";
+        let spec = crate::spec::parse(&Source::new("t.yaml", text)).unwrap();
+        let out = trained_text(&spec, &[], Some("../specs/iris.csv"));
+        assert!(
+            out.starts_with("data:\n  csv: ../specs/iris.csv   # rows\n"),
+            "{out}"
+        );
+        let out = trained_text(&spec, &[], Some("my data/iris.csv"));
+        assert!(
+            out.starts_with("data:\n  csv: \"my data/iris.csv\"   # rows\n"),
+            "{out}"
+        );
+        assert_eq!(
+            relative_path(Path::new("/a/b"), Path::new("/a/c/d.csv")),
+            Path::new("../c/d.csv")
+        );
+        assert_eq!(
+            relative_path(Path::new("/a/b"), Path::new("/a/b/d.csv")),
+            Path::new("d.csv")
+        );
     }
 
     #[test]
