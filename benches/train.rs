@@ -61,7 +61,7 @@ fn setup() -> (Plan, Vec<bpc::plan::Slot>, Settings) {
     let data: Vec<_> = ["x", "y"].iter().filter_map(|n| plan.slot(n)).collect();
     let settings =
         train::settings::resolve(&plan, &data, &Overrides::default()).expect("settings are valid");
-    (plan, data, settings)
+    (train::training_plan(plan, settings.loss), data, settings)
 }
 
 fn main() {

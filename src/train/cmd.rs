@@ -69,6 +69,7 @@ pub fn cmd(a: &TrainArgs, io: &mut Io) -> Result<(), Failure> {
         seed: a.seed,
     };
     let s = train::settings::resolve(&plan, &data, &overrides)?;
+    let plan = train::training_plan(plan, s.loss);
     writeln!(io.out, "{}", header(&plan, &s))?;
 
     install_ctrl_c();
@@ -124,8 +125,8 @@ pub fn cmd(a: &TrainArgs, io: &mut Io) -> Result<(), Failure> {
         ))
     })?;
 
-    let before = train::score(&plan, s.loss, &[]);
-    let after = train::score(&plan, s.loss, &fit.params);
+    let before = train::score(&plan, &[]);
+    let after = train::score(&plan, &fit.params);
     report(io, &fit, before, after)?;
     if let Some(path) = &a.history {
         write::write_atomic(path, &history_csv(&fit.history)).map_err(|e| io_error(path, &e))?;

@@ -108,9 +108,9 @@ pub fn ancestors(plan: &Plan, of: Slot) -> Vec<bool> {
 /// The plan that training runs: the gradient is that of `loss`, only the
 /// steps the loss depends on are evaluated, and the reverse walk computes
 /// only the gradients that lead to a param (none for the data, for example).
-pub fn training_plan(plan: &Plan, loss: Slot) -> Plan {
-    let needed = ancestors(plan, loss);
-    let mut p = plan.clone();
+pub fn training_plan(plan: Plan, loss: Slot) -> Plan {
+    let needed = ancestors(&plan, loss);
+    let mut p = plan;
     p.output = loss;
     p.steps.retain(|s| needed[s.out.index()]);
     // A slot leads to a param when it is one, or a node with such an argument
@@ -141,17 +141,36 @@ struct Feed {
 }
 
 impl Feed {
+    /// Takes the data set out of its slot (without copying it) and leaves a
+    /// batch buffer there.
     fn new(values: &mut [Value], slot: Slot, batch: usize, rows: usize) -> Feed {
-        let full = &values[slot.index()];
-        let rest: Vec<usize> = full.shape().get(1..).unwrap_or(&[]).to_vec();
+        let rest: Vec<usize> = values[slot.index()]
+            .shape()
+            .get(1..)
+            .unwrap_or(&[])
+            .to_vec();
         let width = rest.iter().product();
-        let data = full.to_vec();
         let buffer = |n: usize| {
             let mut shape = vec![n];
             shape.extend(&rest);
             Value::Tensor(Box::new(Array::zeros(ndarray::IxDyn(&shape))))
         };
-        values[slot.index()] = buffer(batch);
+        let data = match std::mem::replace(&mut values[slot.index()], buffer(batch)) {
+            Value::Tensor(a) if a.is_standard_layout() => {
+                let len = a.len();
+                // Standard layout: the elements are v[off..off + len], in order.
+                match a.into_raw_vec_and_offset() {
+                    (v, off) if off.unwrap_or(0) == 0 && v.len() == len => v,
+                    (v, off) => {
+                        let off = off.unwrap_or(0);
+                        v.get(off..off + len)
+                            .map(<[f64]>::to_vec)
+                            .unwrap_or_default()
+                    }
+                }
+            }
+            other => other.to_vec(),
+        };
         let tail = if batch == 0 { 0 } else { rows % batch };
         Feed {
             slot,
@@ -178,9 +197,11 @@ impl Feed {
     }
 }
 
-/// Trains the params of `plan` by `settings`. `data` are the input slots bound
-/// to the data set (rows along axis 0; empty without data). `stop` is polled
-/// after every step (Ctrl-C); `on_epoch` sees every epoch's summary.
+/// Trains the params of `plan` by `settings`. `plan` should come from
+/// [`training_plan`] for `s.loss` (otherwise a pruned copy is made). `data`
+/// are the input slots bound to the data set (rows along axis 0; empty
+/// without data). `stop` is polled after every step (Ctrl-C); `on_epoch` sees
+/// every epoch's summary.
 pub fn fit(
     plan: &Plan,
     data: &[Slot],
@@ -188,8 +209,14 @@ pub fn fit(
     stop: &AtomicBool,
     on_epoch: &mut dyn FnMut(&Epoch),
 ) -> Result<Fit, Diverged> {
-    let plan = training_plan(plan, s.loss);
-    let metric = Metric::detect(&plan, s.loss);
+    let owned;
+    let plan = if plan.output == s.loss {
+        plan
+    } else {
+        owned = training_plan(plan.clone(), s.loss);
+        &owned
+    };
+    let metric = Metric::detect(plan, s.loss);
     let params: Vec<Slot> = plan.params().collect();
     let mut values = eval::initial_values(&plan);
     let sizes: Vec<usize> = params.iter().map(|p| values[p.index()].len()).collect();
@@ -304,16 +331,16 @@ pub fn fit(
     })
 }
 
-/// Loss and accuracy on the whole data set with `params` (slot, value) in
-/// place of the plan's own (none: the initial params).
-pub fn score(plan: &Plan, loss: Slot, params: &[(Slot, Value)]) -> Score {
-    let plan = training_plan(plan, loss);
+/// Loss (the plan's output) and accuracy on the whole data set with
+/// `params` (slot, value) in place of the plan's own (none: the initial params).
+pub fn score(plan: &Plan, params: &[(Slot, Value)]) -> Score {
+    let loss = plan.output;
     let mut values = eval::initial_values(&plan);
     for (p, v) in params {
         values[p.index()] = v.clone();
     }
-    eval::forward(&plan, &mut values);
-    let accuracy = Metric::detect(&plan, loss).map(|m| {
+    eval::forward(plan, &mut values);
+    let accuracy = Metric::detect(plan, loss).map(|m| {
         let (right, total) = m.count(&values);
         Accuracy { right, total }
     });

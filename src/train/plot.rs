@@ -10,12 +10,20 @@ use crate::train::Epoch;
 /// Width and height of the picture, in pixels.
 pub const SIZE: (u32, u32) = (720, 420);
 
+/// The most points drawn.
+pub const MAX_POINTS: usize = 2000;
+
 /// The SVG text of the loss curve of `history`, titled `title`.
 pub fn loss_svg(history: &[Epoch], title: &str) -> Result<String, String> {
+    // At most about MAX_POINTS points (every k-th epoch, and the last), so
+    // that a million epochs still make a small file.
+    let stride = history.len().div_ceil(MAX_POINTS).max(1);
     let points: Vec<(f64, f64)> = history
         .iter()
-        .filter(|e| e.loss.is_finite())
-        .map(|e| (e.epoch as f64, e.loss))
+        .enumerate()
+        .filter(|(i, _)| i % stride == 0 || *i + 1 == history.len())
+        .filter(|(_, e)| e.loss.is_finite())
+        .map(|(_, e)| (e.epoch as f64, e.loss))
         .collect();
     let x_max = points.last().map_or(1.0, |p| p.0).max(1.0);
     let lo = points.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
