@@ -169,7 +169,9 @@ pub struct Table {
 /// errors point at the cell, with the CSV's own line and column.
 pub fn parse_csv(src: &Source) -> Result<Table, Diagnostic> {
     let text: &str = &src.text;
-    let mut offset = 0;
+    // A byte-order mark (spreadsheets write one) is not part of the first name.
+    let mut offset = if text.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
+    let text = &text[offset..];
     let mut header: Option<Vec<String>> = None;
     let mut rows = Vec::new();
     for line in text.split_inclusive('\n') {
@@ -236,5 +238,10 @@ mod tests {
         assert_eq!(e.location().unwrap(), "d.csv:3:3");
         let e = parse_csv(&Source::new("d.csv", "a,b\n1\n")).unwrap_err();
         assert!(e.message.contains("ragged"), "{}", e.message);
+        // A byte-order mark is skipped, and positions still count it.
+        let t = parse_csv(&Source::new("d.csv", "\u{feff}a,b\r\n1,2\r\n")).unwrap();
+        assert_eq!(t.header, vec!["a", "b"]);
+        let e = parse_csv(&Source::new("d.csv", "\u{feff}a,b\n1,?\n")).unwrap_err();
+        assert_eq!(e.location().unwrap(), "d.csv:2:3");
     }
 }

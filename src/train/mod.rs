@@ -218,7 +218,7 @@ pub fn fit(
     };
     let metric = Metric::detect(plan, s.loss);
     let params: Vec<Slot> = plan.params().collect();
-    let mut values = eval::initial_values(&plan);
+    let mut values = eval::initial_values(plan);
     let sizes: Vec<usize> = params.iter().map(|p| values[p.index()].len()).collect();
     let mut state = optim::State::new(s.optimizer, s.lr, &sizes);
     let mut grads = Vec::new();
@@ -260,7 +260,7 @@ pub fn fit(
                 f.fill(&mut values, rows);
             }
             steps += 1;
-            let first = eval::forward(&plan, &mut values);
+            let first = eval::forward(plan, &mut values);
             let loss = values[s.loss.index()].iter().next().unwrap_or(f64::NAN);
             if !loss.is_finite() {
                 let nonfinite = first.unwrap_or(NonFinite {
@@ -285,7 +285,7 @@ pub fn fit(
                 a.right += right;
                 a.total += total;
             }
-            let back = eval::backward(&plan, &values, &mut grads);
+            let back = eval::backward(plan, &values, &mut grads);
             if let Some(nf) = back
                 && params
                     .iter()
@@ -335,7 +335,7 @@ pub fn fit(
 /// `params` (slot, value) in place of the plan's own (none: the initial params).
 pub fn score(plan: &Plan, params: &[(Slot, Value)]) -> Score {
     let loss = plan.output;
-    let mut values = eval::initial_values(&plan);
+    let mut values = eval::initial_values(plan);
     for (p, v) in params {
         values[p.index()] = v.clone();
     }

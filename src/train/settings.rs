@@ -210,6 +210,15 @@ pub fn resolve(plan: &Plan, data: &[Slot], overrides: &Overrides) -> Result<Sett
         .first()
         .map(|s| plan.leaves[s.index()].shape().first().copied().unwrap_or(0))
         .unwrap_or(0);
+    if !data.is_empty() && rows == 0 {
+        let span = spec.data.as_ref().map(|d| d.span).unwrap_or_default();
+        bad(
+            "the data set has no rows: nothing to train on".into(),
+            span,
+            "no rows",
+            None,
+        );
+    }
     let batch_size = match def.and_then(|d| d.batch_size.as_ref()) {
         Some(b) if b.value == 0 => {
             bad(
