@@ -382,3 +382,30 @@ fn invalid_settings_are_diagnostics_at_their_span() {
     assert_eq!(code, 2);
     assert!(err.contains("--lr must be a number > 0, found -1"), "{err}");
 }
+
+#[test]
+fn shapes_are_checked_with_the_batch_size_too() {
+    // `wts` has one row per data row but is not bound by `data`: fine for the
+    // whole set of 4 rows, wrong for batches of 2.
+    let spec = "\
+inputs:
+  wts: [[1], [2], [1], [2]]
+params: { W: [[0.1], [0.2]] }
+nodes:
+  pred: matmul(x, W)
+  wp: mul(pred, wts)
+  loss: mse(wp, y)
+output: loss
+train:
+  batch_size: 2
+data:
+  x: [[0, 0], [0, 1], [1, 0], [1, 1]]
+  y: [[0], [1], [1], [0]]
+";
+    let err = train_err("batch_shapes", &[("spec.yaml", spec)]);
+    assert!(
+        err.contains("with batches of 2 rows (batch_size 2): shape mismatch in `wp`"),
+        "{err}"
+    );
+    assert!(err.contains("spec.yaml:6:7"), "{err}");
+}

@@ -69,6 +69,7 @@ pub fn cmd(a: &TrainArgs, io: &mut Io) -> Result<(), Failure> {
         seed: a.seed,
     };
     let s = train::settings::resolve(&plan, &data, &overrides)?;
+    check_batches(&plan, &data, &s, &a.sets)?;
     let plan = train::training_plan(plan, s.loss);
     writeln!(io.out, "{}", header(&plan, &s))?;
 
@@ -150,6 +151,57 @@ pub fn cmd(a: &TrainArgs, io: &mut Io) -> Result<(), Failure> {
         );
         write::write_atomic(&path, &text).map_err(|e| io_error(&path, &e))?;
         writeln!(io.out, "wrote {}", path.display())?;
+    }
+    Ok(())
+}
+
+/// The plan was checked with the whole data set bound; a batch has fewer rows,
+/// which can break shapes that the whole set satisfied (an input with one row
+/// per data row that is not itself bound by `data`, say). Builds the graph
+/// again with each batch size bound, so that such a spec fails here with the
+/// graph's own message rather than with NaN in the middle of training.
+fn check_batches(
+    plan: &crate::plan::Plan,
+    data: &[crate::plan::Slot],
+    s: &Settings,
+    sets: &[String],
+) -> Result<(), Failure> {
+    let tail = if s.batch_size == 0 {
+        0
+    } else {
+        s.rows % s.batch_size
+    };
+    for n in [s.batch_size, tail] {
+        if n == 0 || n == s.rows {
+            continue;
+        }
+        let mut bindings = Vec::new();
+        for &slot in data {
+            let full = plan.leaves[slot.index()].to_array();
+            let rows = full
+                .slice_axis(ndarray::Axis(0), ndarray::Slice::from(..n))
+                .to_owned();
+            bindings.push(crate::graph::Binding {
+                name: plan.info(slot).name.clone(),
+                value: crate::tensor::Value::from_array(rows),
+                origin: None,
+                mode: crate::graph::BindMode::Data,
+            });
+        }
+        for set in sets {
+            bindings.push(load::parse_set(set)?);
+        }
+        if let Err(mut d) =
+            load::compile_spec(plan.spec.clone(), &bindings, &mut Timings::default())
+        {
+            for e in &mut d.0 {
+                e.message = format!(
+                    "with batches of {n} rows (batch_size {}): {}",
+                    s.batch_size, e.message
+                );
+            }
+            return Err(d.into());
+        }
     }
     Ok(())
 }
