@@ -741,9 +741,12 @@ fn matmul_backward(a: &Value, b: &Value, g: ArrayViewD<'_, f64>, wants: [bool; 2
 
 /// A matrix reshaped (row-major) to `shape`.
 fn reshaped(x: Array2<f64>, shape: &[usize]) -> Option<Value> {
-    Some(Value::from_array(
-        x.to_shape(IxDyn(shape)).ok()?.into_owned(),
-    ))
+    let x = x.into_dyn();
+    if x.shape() == shape {
+        return Some(Value::from_array(x));
+    }
+    // A product is in standard layout, so this moves rather than copies.
+    x.into_shape_with_order(IxDyn(shape)).ok().map(Value::from_array)
 }
 
 /// Σ x (or mean x) over `axis`, or over all elements.

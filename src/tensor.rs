@@ -108,7 +108,14 @@ impl Value {
 
     /// The first element that is NaN or infinite, as (row-major index, value).
     pub fn first_nonfinite(&self) -> Option<(usize, f64)> {
-        self.iter().enumerate().find(|(_, x)| !x.is_finite())
+        match self {
+            Value::Scalar(x) => (!x.is_finite()).then_some((0, *x)),
+            // A standard-layout array is one slice: scan it without an iterator chain.
+            Value::Tensor(a) => match a.as_slice() {
+                Some(s) => s.iter().position(|x| !x.is_finite()).map(|i| (i, s[i])),
+                None => a.iter().copied().enumerate().find(|(_, x)| !x.is_finite()),
+            },
+        }
     }
 }
 

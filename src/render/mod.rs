@@ -23,7 +23,8 @@ pub fn number(x: f64, sig: usize) -> String {
     let sci = format!("{:.*e}", sig - 1, x);
     let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
-    if exp < -5 || exp >= sig as i32 {
+    // printf's %g rule: scientific below 1e-4 or at 10^sig and above.
+    if exp < -4 || exp >= sig as i32 {
         let m = trim_zeros(mantissa);
         let sign = if exp < 0 { '-' } else { '+' };
         format!("{m}e{sign}{:02}", exp.abs())
@@ -82,6 +83,7 @@ mod tests {
         assert_eq!(number(3.3000000000000003, 6), "3.3");
         assert_eq!(number(-0.5, 6), "-0.5");
         assert_eq!(number(0.000123456789, 6), "0.000123457");
+        assert_eq!(number(0.0000246548, 6), "2.46548e-05");
         assert_eq!(number(1.5e12, 6), "1.5e+12");
         assert_eq!(number(2.5e-7, 6), "2.5e-07");
         assert_eq!(number(999999.7, 6), "1e+06");
