@@ -644,14 +644,15 @@ impl<'s> Builder<'s> {
     }
 
     fn infer_shapes(&mut self, topo: &[NodeIndex]) {
-        let calls: HashMap<NodeIndex, (Span, Vec<(NodeIndex, Span)>)> = std::mem::take(&mut self.calls_spans)
-            .into_iter()
-            .map(|(n, s, a)| (n, (s, a)))
-            .collect();
+        // Each node's call, indexed by vertex (no hashing: vertices are dense).
+        let mut calls: Vec<Option<(Span, Vec<(NodeIndex, Span)>)>> = vec![None; self.dag.node_count()];
+        for (n, s, a) in std::mem::take(&mut self.calls_spans) {
+            calls[n.index()] = Some((s, a));
+        }
         let mut poisoned = vec![false; self.dag.node_count()];
         for &i in topo {
             let Kind::Node(op) = self.dag[i].kind else { continue };
-            let Some((span, args)) = calls.get(&i) else { continue };
+            let Some((span, args)) = &calls[i.index()] else { continue };
             if args.iter().any(|(a, _)| poisoned[a.index()]) {
                 poisoned[i.index()] = true;
                 continue;
@@ -795,7 +796,7 @@ fn init_value(src: &Source, def: &spec::InitDef) -> Result<Value, Diagnostic> {
             .help("write each axis length as a whole number >= 0, like `shape: [2, 3]`"));
         }
         let d = d as usize;
-        total = total.checked_mul(d).unwrap_or(usize::MAX);
+        total = total.saturating_mul(d);
         shape.push(d);
     }
     if total > MAX_ELEMENTS {
