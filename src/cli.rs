@@ -119,8 +119,16 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
-            let text = if io.color { e.render().ansi().to_string() } else { e.render().to_string() };
-            let (stream, code) = if e.use_stderr() { (&mut *io.err, 2) } else { (&mut *io.out, 0) };
+            let text = if io.color {
+                e.render().ansi().to_string()
+            } else {
+                e.render().to_string()
+            };
+            let (stream, code) = if e.use_stderr() {
+                (&mut *io.err, 2)
+            } else {
+                (&mut *io.out, 0)
+            };
             let _ = write!(stream, "{text}");
             return code;
         }
@@ -147,13 +155,21 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut
 }
 
 /// Loads and evaluates one spec, reporting non-finite values unless allowed.
-pub fn evaluate(a: &EvalArgs, io: &mut Io, timings: &mut Timings) -> Result<(Plan, Evaluation), Failure> {
+pub fn evaluate(
+    a: &EvalArgs,
+    io: &mut Io,
+    timings: &mut Timings,
+) -> Result<(Plan, Evaluation), Failure> {
     let plan = load::load(&a.spec, &a.sets, true, timings)?;
     let mut values = eval::initial_values(&plan);
     let first = timings.time("forward", || eval::forward(&plan, &mut values));
     let mut grads = Vec::new();
     let back = timings.time("backward", || eval::backward(&plan, &values, &mut grads));
-    let evaluation = Evaluation { values, grads, nonfinite: first.or(back) };
+    let evaluation = Evaluation {
+        values,
+        grads,
+        nonfinite: first.or(back),
+    };
     if let Some(nf) = evaluation.nonfinite {
         let d = nonfinite_diagnostic(&plan, &evaluation.values, nf);
         if a.allow_nonfinite {
@@ -168,7 +184,11 @@ pub fn evaluate(a: &EvalArgs, io: &mut Io, timings: &mut Timings) -> Result<(Pla
 }
 
 /// Explains the first non-finite value: which node, its op, its inputs, the likely cause.
-pub fn nonfinite_diagnostic(plan: &Plan, values: &[crate::tensor::Value], nf: NonFinite) -> Diagnostic {
+pub fn nonfinite_diagnostic(
+    plan: &Plan,
+    values: &[crate::tensor::Value],
+    nf: NonFinite,
+) -> Diagnostic {
     let node = match nf.pass {
         Pass::Forward => nf.slot,
         Pass::Backward => nf.from.unwrap_or(nf.slot),
@@ -179,14 +199,22 @@ pub fn nonfinite_diagnostic(plan: &Plan, values: &[crate::tensor::Value], nf: No
         Pass::Backward => "gradient",
     };
     let bad = render::number(nf.value, 6);
-    let at = if plan.info(nf.slot).shape.is_empty() { String::new() } else { format!(" at element {}", nf.index) };
+    let at = if plan.info(nf.slot).shape.is_empty() {
+        String::new()
+    } else {
+        format!(" at element {}", nf.index)
+    };
     let (message, cause) = match info.kind {
         Kind::Node(op) => {
             let args: Vec<String> = info
                 .args
                 .iter()
                 .map(|&s| {
-                    format!("`{}` = {}", plan.info(s).name, render::value_text(&values[s.index()], 6, 4))
+                    format!(
+                        "`{}` = {}",
+                        plan.info(s).name,
+                        render::value_text(&values[s.index()], 6, 4)
+                    )
                 })
                 .collect();
             let target = match nf.pass {
@@ -208,8 +236,11 @@ pub fn nonfinite_diagnostic(plan: &Plan, values: &[crate::tensor::Value], nf: No
             "a non-finite number written in the spec or given with --set",
         ),
     };
-    Diagnostic::new(ErrorKind::NonFinite, format!("{message}; likely cause: {cause}"))
-        .at(plan.source(), info.span, format!("first non-finite {what}"))
+    Diagnostic::new(
+        ErrorKind::NonFinite,
+        format!("{message}; likely cause: {cause}"),
+    )
+    .at(plan.source(), info.span, format!("first non-finite {what}"))
 }
 
 fn cmd_run(a: &RunArgs, io: &mut Io) -> Result<(), Failure> {
@@ -219,7 +250,10 @@ fn cmd_run(a: &RunArgs, io: &mut Io) -> Result<(), Failure> {
         Format::Table => render::table::render(
             &plan,
             &evaluation,
-            render::table::TableOptions { precision: a.precision as usize, ..Default::default() },
+            render::table::TableOptions {
+                precision: a.precision as usize,
+                ..Default::default()
+            },
         ),
         Format::Json => render::json::render(&plan, &evaluation),
     });

@@ -11,7 +11,9 @@ use crate::tensor::{Array, Value};
 /// The bindings of a spec's `data` (none without `data`). `spec_path` locates
 /// a CSV file named relative to the spec.
 pub fn bindings(spec: &Spec, spec_path: &Path) -> Result<Vec<Binding>, Diagnostics> {
-    let Some(data) = &spec.data else { return Ok(Vec::new()) };
+    let Some(data) = &spec.data else {
+        return Ok(Vec::new());
+    };
     let src = &spec.source;
     let mut errors = Diagnostics::default();
     let mut out = Vec::new();
@@ -50,9 +52,16 @@ pub fn bindings(spec: &Spec, spec_path: &Path) -> Result<Vec<Binding>, Diagnosti
                             errors.push(
                                 Diagnostic::new(
                                     ErrorKind::Data,
-                                    format!("data `{}` is a scalar; data needs rows (a list)", e.name.value),
+                                    format!(
+                                        "data `{}` is a scalar; data needs rows (a list)",
+                                        e.name.value
+                                    ),
                                 )
-                                .at(src, e.def.span, "not a list of rows"),
+                                .at(
+                                    src,
+                                    e.def.span,
+                                    "not a list of rows",
+                                ),
                             );
                             continue;
                         }
@@ -87,7 +96,11 @@ pub fn bindings(spec: &Spec, spec_path: &Path) -> Result<Vec<Binding>, Diagnosti
             }
         }
     }
-    if errors.is_empty() { Ok(out) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
 }
 
 /// Reads the CSV file and binds its columns.
@@ -100,17 +113,22 @@ fn load_csv(
 ) -> Result<Vec<Binding>, Diagnostics> {
     let path = dir.join(file);
     let text = std::fs::read_to_string(&path).map_err(|e| {
-        Diagnostic::new(ErrorKind::Data, format!("cannot read CSV `{}`: {e}", path.display()))
-            .at(src, span, "this file")
-            .help("the path is relative to the spec file")
+        Diagnostic::new(
+            ErrorKind::Data,
+            format!("cannot read CSV `{}`: {e}", path.display()),
+        )
+        .at(src, span, "this file")
+        .help("the path is relative to the spec file")
     })?;
     let csv_src = Source::new(path.display().to_string(), text.clone());
     let table = parse_csv(&csv_src)?;
     if data.columns.is_empty() {
-        return Err(Diagnostic::new(ErrorKind::Data, "`data` with `csv` needs `columns`")
-            .at(src, span, "which columns bind which inputs?")
-            .help("for example `columns: { x: [a, b], y: c }`")
-            .into());
+        return Err(
+            Diagnostic::new(ErrorKind::Data, "`data` with `csv` needs `columns`")
+                .at(src, span, "which columns bind which inputs?")
+                .help("for example `columns: { x: [a, b], y: c }`")
+                .into(),
+        );
     }
     let mut errors = Diagnostics::default();
     let mut out = Vec::new();
@@ -123,9 +141,10 @@ fn load_csv(
                     format!("CSV `{}` has no column `{name}`", csv_src.name),
                 )
                 .at(src, at, "no such column")
-                .help(did_you_mean(name, table.header.iter().map(String::as_str)).unwrap_or_else(|| {
-                    format!("its columns are {}", table.header.join(", "))
-                })),
+                .help(
+                    did_you_mean(name, table.header.iter().map(String::as_str))
+                        .unwrap_or_else(|| format!("its columns are {}", table.header.join(", "))),
+                ),
             );
         }
         i
@@ -139,7 +158,11 @@ fn load_csv(
             Columns::Many(cs) => {
                 let idx: Vec<Option<usize>> = cs.iter().map(|c| col(&c.value, c.span)).collect();
                 idx.into_iter().collect::<Option<Vec<usize>>>().map(|idx| {
-                    let v: Vec<f64> = table.rows.iter().flat_map(|r| idx.iter().map(|&i| r[i])).collect();
+                    let v: Vec<f64> = table
+                        .rows
+                        .iter()
+                        .flat_map(|r| idx.iter().map(|&i| r[i]))
+                        .collect();
                     Array::from_shape_vec(ndarray::IxDyn(&[table.rows.len(), idx.len()]), v)
                 })
             }
@@ -153,7 +176,11 @@ fn load_csv(
             });
         }
     }
-    if errors.is_empty() { Ok(out) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
 }
 
 /// A parsed numeric CSV: header names and rows of numbers.
@@ -170,7 +197,11 @@ pub struct Table {
 pub fn parse_csv(src: &Source) -> Result<Table, Diagnostic> {
     let text: &str = &src.text;
     // A byte-order mark (spreadsheets write one) is not part of the first name.
-    let mut offset = if text.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
+    let mut offset = if text.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    };
     let text = &text[offset..];
     let mut header: Option<Vec<String>> = None;
     let mut rows = Vec::new();
@@ -190,13 +221,22 @@ pub fn parse_csv(src: &Source) -> Result<Table, Diagnostic> {
             })
             .collect();
         let Some(h) = &header else {
-            header = Some(cells.iter().map(|(_, c)| c.trim().trim_matches('"').to_string()).collect());
+            header = Some(
+                cells
+                    .iter()
+                    .map(|(_, c)| c.trim().trim_matches('"').to_string())
+                    .collect(),
+            );
             continue;
         };
         if cells.len() != h.len() {
             return Err(Diagnostic::new(
                 ErrorKind::Data,
-                format!("ragged CSV row: {} cells where the header has {}", cells.len(), h.len()),
+                format!(
+                    "ragged CSV row: {} cells where the header has {}",
+                    cells.len(),
+                    h.len()
+                ),
             )
             .at(src, Span::new(start, start + body.len()), "this row")
             .help("every row needs one cell per header column"));
@@ -219,8 +259,10 @@ pub fn parse_csv(src: &Source) -> Result<Table, Diagnostic> {
     }
     match header {
         Some(header) => Ok(Table { header, rows }),
-        None => Err(Diagnostic::new(ErrorKind::Data, format!("CSV `{}` is empty", src.name))
-            .help("the first line must name the columns")),
+        None => Err(
+            Diagnostic::new(ErrorKind::Data, format!("CSV `{}` is empty", src.name))
+                .help("the first line must name the columns"),
+        ),
     }
 }
 

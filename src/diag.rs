@@ -17,7 +17,10 @@ pub struct Span {
 impl Span {
     /// The span `start..end`.
     pub fn new(start: usize, end: usize) -> Span {
-        Span { start, end: end.max(start) }
+        Span {
+            start,
+            end: end.max(start),
+        }
     }
 
     /// Length in bytes.
@@ -59,7 +62,10 @@ pub struct Source {
 impl Source {
     /// A source named `name` holding `text`.
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Source {
-        Source { name: name.into(), text: text.into() }
+        Source {
+            name: name.into(),
+            text: text.into(),
+        }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
@@ -140,9 +146,15 @@ impl ErrorKind {
     }
 }
 
-/// One problem, with where it is and how to fix it.
+/// One problem, with where it is and how to fix it. Boxed, so that
+/// `Result<T, Diagnostic>` stays one pointer wide on the happy path; its
+/// fields are reached through `Deref` (`d.message`, `d.span`).
 #[derive(Clone, Debug)]
-pub struct Diagnostic {
+pub struct Diagnostic(Box<Details>);
+
+/// What a [`Diagnostic`] holds.
+#[derive(Clone, Debug)]
+pub struct Details {
     /// What kind of problem.
     pub kind: ErrorKind,
     /// One sentence: what was found, what was expected.
@@ -162,7 +174,7 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// A diagnostic with a message and no location.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Diagnostic {
-        Diagnostic {
+        Diagnostic(Box::new(Details {
             kind,
             message: message.into(),
             source: None,
@@ -170,7 +182,13 @@ impl Diagnostic {
             label: None,
             related: Vec::new(),
             help: None,
-        }
+        }))
+    }
+
+    /// The same diagnostic with another message.
+    pub fn with_message(mut self, message: impl Into<String>) -> Diagnostic {
+        self.0.message = message.into();
+        self
     }
 
     /// Points the diagnostic at `span` in `source`, with a label.
@@ -227,6 +245,19 @@ impl Diagnostic {
     }
 }
 
+impl std::ops::Deref for Diagnostic {
+    type Target = Details;
+    fn deref(&self) -> &Details {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Diagnostic {
+    fn deref_mut(&mut self) -> &mut Details {
+        &mut self.0
+    }
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(loc) = self.location() {
@@ -265,7 +296,10 @@ impl miette::Diagnostic for Rendered<'_> {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.0.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.0
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
@@ -278,9 +312,10 @@ impl miette::Diagnostic for Rendered<'_> {
             self.0.label.clone(),
             (span.start, span.len()),
         );
-        let related = self.0.related.iter().map(|(s, l)| {
-            miette::LabeledSpan::new_with_span(Some(l.clone()), (s.start, s.len()))
-        });
+        let related =
+            self.0.related.iter().map(|(s, l)| {
+                miette::LabeledSpan::new_with_span(Some(l.clone()), (s.start, s.len()))
+            });
         Some(Box::new(std::iter::once(primary).chain(related)))
     }
 }
@@ -292,7 +327,10 @@ impl miette::SourceCode for Source {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
-        let inner = self.text.as_ref().read_span(span, context_lines_before, context_lines_after)?;
+        let inner =
+            self.text
+                .as_ref()
+                .read_span(span, context_lines_before, context_lines_after)?;
         Ok(Box::new(miette::MietteSpanContents::new_named(
             self.name.clone(),
             inner.data(),
@@ -370,7 +408,10 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 }
 
 /// "did you mean `x`?" when a close name exists.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     closest(name, candidates).map(|c| format!("did you mean `{c}`?"))
 }
 

@@ -49,7 +49,11 @@ pub fn evaluate(plan: &Plan) -> Evaluation {
     let first = forward(plan, &mut values);
     let mut grads = Vec::new();
     let back = backward(plan, &values, &mut grads);
-    Evaluation { values, grads, nonfinite: first.or(back) }
+    Evaluation {
+        values,
+        grads,
+        nonfinite: first.or(back),
+    }
 }
 
 /// A value buffer: the plan's leaves, then a placeholder per node.
@@ -66,7 +70,13 @@ pub fn forward(plan: &Plan, values: &mut [Value]) -> Option<NonFinite> {
     let mut first = None;
     for (i, v) in values.iter().enumerate().take(plan.leaves.len()) {
         if let Some((index, value)) = v.first_nonfinite() {
-            first = Some(NonFinite { pass: Pass::Forward, slot: Slot(i as u32), from: None, index, value });
+            first = Some(NonFinite {
+                pass: Pass::Forward,
+                slot: Slot(i as u32),
+                from: None,
+                index,
+                value,
+            });
             break;
         }
     }
@@ -75,7 +85,13 @@ pub fn forward(plan: &Plan, values: &mut [Value]) -> Option<NonFinite> {
             let (a, b) = scalar_args(step, values);
             let y = step.op.forward_scalar(a, b);
             if !y.is_finite() && first.is_none() {
-                first = Some(NonFinite { pass: Pass::Forward, slot: step.out, from: None, index: 0, value: y });
+                first = Some(NonFinite {
+                    pass: Pass::Forward,
+                    slot: step.out,
+                    from: None,
+                    index: 0,
+                    value: y,
+                });
             }
             values[step.out.index()] = Value::Scalar(y);
         } else {
@@ -84,7 +100,13 @@ pub fn forward(plan: &Plan, values: &mut [Value]) -> Option<NonFinite> {
             if first.is_none()
                 && let Some((index, value)) = out.first_nonfinite()
             {
-                first = Some(NonFinite { pass: Pass::Forward, slot: step.out, from: None, index, value });
+                first = Some(NonFinite {
+                    pass: Pass::Forward,
+                    slot: step.out,
+                    from: None,
+                    index,
+                    value,
+                });
             }
             values[step.out.index()] = out;
         }
@@ -112,7 +134,13 @@ pub fn backward(plan: &Plan, values: &[Value], grads: &mut Vec<Value>) -> Option
                     *acc += d;
                 }
                 if !d.is_finite() && first.is_none() {
-                    first = Some(NonFinite { pass: Pass::Backward, slot, from: Some(step.out), index: 0, value: d });
+                    first = Some(NonFinite {
+                        pass: Pass::Backward,
+                        slot,
+                        from: Some(step.out),
+                        index: 0,
+                        value: d,
+                    });
                 }
             };
             if step.wants[0] {
@@ -135,7 +163,13 @@ pub fn backward(plan: &Plan, values: &[Value], grads: &mut Vec<Value>) -> Option
                 if first.is_none()
                     && let Some((index, value)) = c.first_nonfinite()
                 {
-                    first = Some(NonFinite { pass: Pass::Backward, slot, from: Some(step.out), index, value });
+                    first = Some(NonFinite {
+                        pass: Pass::Backward,
+                        slot,
+                        from: Some(step.out),
+                        index,
+                        value,
+                    });
                 }
                 grads[slot.index()].add_assign(&c);
             }
@@ -163,13 +197,21 @@ fn zero_like(values: &[Value], grads: &mut Vec<Value>) {
 fn scalar_args(step: &Step, values: &[Value]) -> (f64, f64) {
     let get = |s: Slot| values[s.index()].as_scalar().unwrap_or(f64::NAN);
     let a = get(step.args[0]);
-    let b = if step.arity > 1 { get(step.args[1]) } else { 0.0 };
+    let b = if step.arity > 1 {
+        get(step.args[1])
+    } else {
+        0.0
+    };
     (a, b)
 }
 
 #[inline]
 fn arg_refs<'v>(step: &Step, values: &'v [Value]) -> [&'v Value; 3] {
-    [&values[step.args[0].index()], &values[step.args[1].index()], &values[step.args[2].index()]]
+    [
+        &values[step.args[0].index()],
+        &values[step.args[1].index()],
+        &values[step.args[2].index()],
+    ]
 }
 
 /// The likely cause of a non-finite result of `op`, for messages.

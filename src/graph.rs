@@ -134,28 +134,40 @@ pub fn build(spec: Arc<Spec>, bindings: &[Binding]) -> Result<Graph, Diagnostics
             .inputs
             .iter()
             .chain(&spec.params)
-            .filter(|e| !bindings.iter().any(|b| b.name == e.name.value && b.mode == BindMode::Data))
+            .filter(|e| {
+                !bindings
+                    .iter()
+                    .any(|b| b.name == e.name.value && b.mode == BindMode::Data)
+            })
             .map(|e| declared_elements(&e.def.value).min(MAX_ELEMENTS + 1))
             .fold(0usize, usize::saturating_add)
             > MAX_TOTAL_ELEMENTS,
-        calls_spans: Vec::new(),
+        calls: Vec::new(),
     };
     for key in &spec.unknown_keys {
         b.error(
-            Diagnostic::new(ErrorKind::UnknownKey, format!("unknown top-level key `{}`", key.value))
-                .at(b.src, key.span, "not a spec key")
-                .help(match did_you_mean(&key.value, TOP_LEVEL_KEYS.iter().copied()) {
+            Diagnostic::new(
+                ErrorKind::UnknownKey,
+                format!("unknown top-level key `{}`", key.value),
+            )
+            .at(b.src, key.span, "not a spec key")
+            .help(
+                match did_you_mean(&key.value, TOP_LEVEL_KEYS.iter().copied()) {
                     Some(h) => h,
                     None => format!("the keys of a spec are {}", backticked(TOP_LEVEL_KEYS)),
-                }),
+                },
+            ),
         );
     }
     if let Some(expect) = &spec.expect {
         for key in &expect.unknown_keys {
             b.error(
-                Diagnostic::new(ErrorKind::UnknownKey, format!("unknown key `{}` in `expect`", key.value))
-                    .at(b.src, key.span, "not an `expect` key")
-                    .maybe_help(did_you_mean(&key.value, spec::EXPECT_KEYS.iter().copied())),
+                Diagnostic::new(
+                    ErrorKind::UnknownKey,
+                    format!("unknown key `{}` in `expect`", key.value),
+                )
+                .at(b.src, key.span, "not an `expect` key")
+                .maybe_help(did_you_mean(&key.value, spec::EXPECT_KEYS.iter().copied())),
             );
         }
     }
@@ -165,7 +177,7 @@ pub fn build(spec: Arc<Spec>, bindings: &[Binding]) -> Result<Graph, Diagnostics
     b.add_leaves(&spec.params, Kind::Param, bindings);
     b.apply_bindings(spec, bindings);
     let calls = b.add_nodes(&spec.nodes);
-    b.add_edges(&calls);
+    b.add_edges(calls);
 
     let output = match &spec.output {
         None => {
@@ -179,7 +191,11 @@ pub fn build(spec: Arc<Spec>, bindings: &[Binding]) -> Result<Graph, Diagnostics
         Some(out) => match b.names.get(out.value.as_str()) {
             Some(&i) => Some(i),
             None => {
-                b.error(b.unknown_name(&out.value, out.span, "`output` names nothing in the graph"));
+                b.error(b.unknown_name(
+                    &out.value,
+                    out.span,
+                    "`output` names nothing in the graph",
+                ));
                 None
             }
         },
@@ -198,7 +214,9 @@ pub fn build(spec: Arc<Spec>, bindings: &[Binding]) -> Result<Graph, Diagnostics
     if !b.errors.is_empty() {
         return Err(b.errors);
     }
-    let Some(output) = output else { return Err(b.errors) };
+    let Some(output) = output else {
+        return Err(b.errors);
+    };
 
     let Some(topo) = stable_toposort(&b.dag) else {
         for cycle in b.cycles() {
@@ -212,22 +230,41 @@ pub fn build(spec: Arc<Spec>, bindings: &[Binding]) -> Result<Graph, Diagnostics
     }
     // Evaluation order: leaves in file order, literals, then nodes topologically.
     let mut order = b.leaves.clone();
-    order.extend(topo.iter().copied().filter(|&i| b.dag[i].kind == Kind::Literal));
-    order.extend(topo.iter().copied().filter(|&i| matches!(b.dag[i].kind, Kind::Node(_))));
+    order.extend(
+        topo.iter()
+            .copied()
+            .filter(|&i| b.dag[i].kind == Kind::Literal),
+    );
+    order.extend(
+        topo.iter()
+            .copied()
+            .filter(|&i| matches!(b.dag[i].kind, Kind::Node(_))),
+    );
     let name = match &spec.name {
         Some(n) => n.value.clone(),
         None => file_stem(&spec.source.name),
     };
-    Ok(Graph { spec: spec_arc, name, dag: b.dag, order, output })
+    Ok(Graph {
+        spec: spec_arc,
+        name,
+        dag: b.dag,
+        order,
+        output,
+    })
 }
 
 /// Kahn's algorithm, taking among the ready vertices the one added first
 /// (file order), so the plan reads like the spec. `None` when there is a cycle.
 fn stable_toposort(dag: &DiGraph<Item, usize>) -> Option<Vec<NodeIndex>> {
-    let mut pending: Vec<usize> =
-        dag.node_indices().map(|i| dag.edges_directed(i, Direction::Incoming).count()).collect();
-    let mut ready: BinaryHeap<Reverse<NodeIndex>> =
-        dag.node_indices().filter(|i| pending[i.index()] == 0).map(Reverse).collect();
+    let mut pending: Vec<usize> = dag
+        .node_indices()
+        .map(|i| dag.edges_directed(i, Direction::Incoming).count())
+        .collect();
+    let mut ready: BinaryHeap<Reverse<NodeIndex>> = dag
+        .node_indices()
+        .filter(|i| pending[i.index()] == 0)
+        .map(Reverse)
+        .collect();
     let mut order = Vec::with_capacity(dag.node_count());
     while let Some(Reverse(i)) = ready.pop() {
         order.push(i);
@@ -251,7 +288,11 @@ pub fn file_stem(path: &str) -> String {
 }
 
 fn backticked(names: &[&str]) -> String {
-    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 struct Builder<'s> {
@@ -267,8 +308,8 @@ struct Builder<'s> {
     /// Elements the leaves ask for so far, and whether all of them ask for too many.
     declared: usize,
     leaves_too_big: bool,
-    /// Each resolved node's call span and argument (vertex, span) pairs.
-    calls_spans: Vec<(NodeIndex, Span, Vec<(NodeIndex, Span)>)>,
+    /// Each resolved node's call, kept for shape inference.
+    calls: Vec<ResolvedCall>,
 }
 
 /// A node's resolved call: its vertex, its arguments' vertices and the call's span.
@@ -284,12 +325,14 @@ impl<'s> Builder<'s> {
     }
 
     fn unknown_name(&self, name: &str, span: Span, what: &str) -> Diagnostic {
-        let help = did_you_mean(name, self.names.keys().map(String::as_str)).unwrap_or_else(|| {
-            "define it under `inputs`, `params` or `nodes`".to_string()
-        });
-        Diagnostic::new(ErrorKind::UnknownName, format!("unknown name `{name}`: {what}"))
-            .at(self.src, span, "not defined anywhere in this spec")
-            .help(help)
+        let help = did_you_mean(name, self.names.keys().map(String::as_str))
+            .unwrap_or_else(|| "define it under `inputs`, `params` or `nodes`".to_string());
+        Diagnostic::new(
+            ErrorKind::UnknownName,
+            format!("unknown name `{name}`: {what}"),
+        )
+        .at(self.src, span, "not defined anywhere in this spec")
+        .help(help)
     }
 
     /// Registers a name, reporting invalid and duplicate names. Returns false
@@ -297,9 +340,12 @@ impl<'s> Builder<'s> {
     fn declare(&mut self, name: &Sp<String>, item: Item) -> Option<NodeIndex> {
         if !spec::is_valid_name(&name.value) {
             self.error(
-                Diagnostic::new(ErrorKind::BadName, format!("`{}` is not a valid name", name.value))
-                    .at(self.src, name.span, "invalid name")
-                    .help("names are letters, digits and `_`, and do not start with a digit"),
+                Diagnostic::new(
+                    ErrorKind::BadName,
+                    format!("`{}` is not a valid name", name.value),
+                )
+                .at(self.src, name.span, "invalid name")
+                .help("names are letters, digits and `_`, and do not start with a digit"),
             );
             self.invalid.push(name.value.clone());
             return None;
@@ -325,14 +371,23 @@ impl<'s> Builder<'s> {
     fn add_leaves(&mut self, entries: &[Entry<ValueDef>], kind: Kind, bindings: &[Binding]) {
         for e in entries {
             // A leaf replaced by data need not have a valid value of its own.
-            let rebound = bindings.iter().any(|b| b.name == e.name.value && b.mode == BindMode::Data);
+            let rebound = bindings
+                .iter()
+                .any(|b| b.name == e.name.value && b.mode == BindMode::Data);
             // When the leaves together are too big, nothing is allocated: the
             // leaf that crosses the limit is reported, the others left empty.
-            let n = if rebound { 0 } else { declared_elements(&e.def.value) };
+            let n = if rebound {
+                0
+            } else {
+                declared_elements(&e.def.value)
+            };
             let before = self.declared;
             self.declared = self.declared.saturating_add(n.min(MAX_ELEMENTS + 1));
             let value = if self.leaves_too_big {
-                if before <= MAX_TOTAL_ELEMENTS && self.declared > MAX_TOTAL_ELEMENTS && n <= MAX_ELEMENTS {
+                if before <= MAX_TOTAL_ELEMENTS
+                    && self.declared > MAX_TOTAL_ELEMENTS
+                    && n <= MAX_ELEMENTS
+                {
                     self.error(over_total(self.src, e.def.span, &e.name.value, n));
                 }
                 None
@@ -346,9 +401,20 @@ impl<'s> Builder<'s> {
                     Err(_) => None,
                 }
             };
-            self.elements = self.elements.saturating_add(value.as_ref().map_or(0, |v| v.len()));
-            let shape = value.as_ref().map(|v| v.shape().to_vec()).unwrap_or_default();
-            let item = Item { name: e.name.value.clone(), kind, shape, span: e.name.span, value };
+            self.elements = self
+                .elements
+                .saturating_add(value.as_ref().map_or(0, |v| v.len()));
+            let shape = value
+                .as_ref()
+                .map(|v| v.shape().to_vec())
+                .unwrap_or_default();
+            let item = Item {
+                name: e.name.value.clone(),
+                kind,
+                shape,
+                span: e.name.span,
+                value,
+            };
             if let Some(i) = self.declare(&e.name, item) {
                 self.leaves.push(i);
             }
@@ -404,10 +470,21 @@ impl<'s> Builder<'s> {
                     self.leaves.push(i);
                 }
                 (None, _) => {
-                    let leaves = spec.inputs.iter().chain(&spec.params).map(|e| e.name.value.as_str());
-                    let what = if bind.mode == BindMode::Data { "data binds" } else { "--set" };
+                    let leaves = spec
+                        .inputs
+                        .iter()
+                        .chain(&spec.params)
+                        .map(|e| e.name.value.as_str());
+                    let what = if bind.mode == BindMode::Data {
+                        "data binds"
+                    } else {
+                        "--set"
+                    };
                     let msg = if node_names.contains(&bind.name.as_str()) {
-                        format!("{what} `{}`: that is a node, not an input or param", bind.name)
+                        format!(
+                            "{what} `{}`: that is a node, not an input or param",
+                            bind.name
+                        )
                     } else {
                         format!("{what} `{}`: no input or param has that name", bind.name)
                     };
@@ -487,12 +564,15 @@ impl<'s> Builder<'s> {
     fn check_op(&mut self, call: &spec::Call, span: Span) -> Option<Op> {
         let Some(sig) = signature(&call.op.value) else {
             self.error(
-                Diagnostic::new(ErrorKind::UnknownOp, format!("unknown op `{}`", call.op.value))
-                    .at(self.src, call.op.span, "not an op")
-                    .help(
-                        did_you_mean(&call.op.value, SIGNATURES.iter().map(|s| s.name))
-                            .unwrap_or_else(|| "see the list of ops in the README".into()),
-                    ),
+                Diagnostic::new(
+                    ErrorKind::UnknownOp,
+                    format!("unknown op `{}`", call.op.value),
+                )
+                .at(self.src, call.op.span, "not an op")
+                .help(
+                    did_you_mean(&call.op.value, SIGNATURES.iter().map(|s| s.name))
+                        .unwrap_or_else(|| "see the list of ops in the README".into()),
+                ),
             );
             return None;
         };
@@ -553,7 +633,10 @@ impl<'s> Builder<'s> {
                     self.error(
                         Diagnostic::new(
                             ErrorKind::BadValue,
-                            format!("attribute `{name}` of `{}` must be {want}, found `{found}`", sig.name),
+                            format!(
+                                "attribute `{name}` of `{}` must be {want}, found `{found}`",
+                                sig.name
+                            ),
                         )
                         .at(self.src, val.span, format!("expected {want}"))
                         .help(format!("for example `{example}`")),
@@ -564,16 +647,18 @@ impl<'s> Builder<'s> {
         if !ok {
             return None;
         }
-        Op::from_parts(sig.name, |k| numbers.iter().find(|(n, _)| *n == k).map(|(_, x)| *x))
+        Op::from_parts(sig.name, |k| {
+            numbers.iter().find(|(n, _)| *n == k).map(|(_, x)| *x)
+        })
     }
 
-    fn add_edges(&mut self, calls: &[ResolvedCall]) {
-        for call in calls {
+    fn add_edges(&mut self, calls: Vec<ResolvedCall>) {
+        for call in &calls {
             for (pos, (arg, _)) in call.args.iter().enumerate() {
                 self.dag.add_edge(*arg, call.node, pos);
             }
         }
-        self.calls_spans = calls.iter().map(|c| (c.node, c.span, c.args.clone())).collect();
+        self.calls = calls;
     }
 
     /// One diagnostic per cycle, naming every node on it in order.
@@ -583,8 +668,7 @@ impl<'s> Builder<'s> {
         let mut out = Vec::new();
         let mut in_scc = vec![false; self.dag.node_count()];
         for scc in kosaraju_scc(&self.dag) {
-            let is_cycle = scc.len() > 1
-                || self.dag.edges(scc[0]).any(|e| e.target() == scc[0]);
+            let is_cycle = scc.len() > 1 || self.dag.edges(scc[0]).any(|e| e.target() == scc[0]);
             if !is_cycle {
                 continue;
             }
@@ -605,13 +689,23 @@ impl<'s> Builder<'s> {
             let first = path[0];
             let mut d = Diagnostic::new(
                 ErrorKind::Cycle,
-                format!("the graph has a cycle: {} -> {}", names.join(" -> "), names[0]),
+                format!(
+                    "the graph has a cycle: {} -> {}",
+                    names.join(" -> "),
+                    names[0]
+                ),
             )
-            .at(self.src, self.dag[first].span, format!("`{}` depends on itself", names[0]));
+            .at(
+                self.src,
+                self.dag[first].span,
+                format!("`{}` depends on itself", names[0]),
+            );
             for &i in path.iter().skip(1).take(SHOWN) {
                 d = d.also(self.dag[i].span, "on the cycle");
             }
-            out.push(d.help("a node cannot use its own value; break the cycle by using a different input"));
+            out.push(d.help(
+                "a node cannot use its own value; break the cycle by using a different input",
+            ));
         }
         out
     }
@@ -621,7 +715,10 @@ impl<'s> Builder<'s> {
     fn cycle_path(&self, scc: &[NodeIndex], in_scc: &[bool]) -> Vec<NodeIndex> {
         // Start at the vertex defined first in the file, then follow edges that
         // stay in the component until a vertex repeats (iteratively).
-        let start = *scc.iter().min_by_key(|&&i| self.dag[i].span.start).unwrap_or(&scc[0]);
+        let start = *scc
+            .iter()
+            .min_by_key(|&&i| self.dag[i].span.start)
+            .unwrap_or(&scc[0]);
         let mut path = vec![start];
         let mut seen = HashMap::from([(start, 0usize)]);
         let mut at = start;
@@ -645,23 +742,35 @@ impl<'s> Builder<'s> {
 
     fn infer_shapes(&mut self, topo: &[NodeIndex]) {
         // Each node's call, indexed by vertex (no hashing: vertices are dense).
-        let mut calls: Vec<Option<(Span, Vec<(NodeIndex, Span)>)>> = vec![None; self.dag.node_count()];
-        for (n, s, a) in std::mem::take(&mut self.calls_spans) {
-            calls[n.index()] = Some((s, a));
+        let mut calls: Vec<Option<ResolvedCall>> = Vec::new();
+        calls.resize_with(self.dag.node_count(), || None);
+        for call in std::mem::take(&mut self.calls) {
+            let i = call.node.index();
+            calls[i] = Some(call);
         }
         let mut poisoned = vec![false; self.dag.node_count()];
         for &i in topo {
-            let Kind::Node(op) = self.dag[i].kind else { continue };
-            let Some((span, args)) = &calls[i.index()] else { continue };
+            let Kind::Node(op) = self.dag[i].kind else {
+                continue;
+            };
+            let Some(ResolvedCall { span, args, .. }) = &calls[i.index()] else {
+                continue;
+            };
             if args.iter().any(|(a, _)| poisoned[a.index()]) {
                 poisoned[i.index()] = true;
                 continue;
             }
-            let shapes: Vec<&[usize]> = args.iter().map(|(a, _)| self.dag[*a].shape.as_slice()).collect();
+            let shapes: Vec<&[usize]> = args
+                .iter()
+                .map(|(a, _)| self.dag[*a].shape.as_slice())
+                .collect();
             match op.infer_shape(&shapes) {
                 Ok(shape) => {
                     // Broadcasting multiplies lengths: [n, 1] with [1, n] has n² elements.
-                    let n = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).unwrap_or(usize::MAX);
+                    let n = shape
+                        .iter()
+                        .try_fold(1usize, |a, &d| a.checked_mul(d))
+                        .unwrap_or(usize::MAX);
                     let name = &self.dag[i].name;
                     let limit = if n > MAX_ELEMENTS {
                         Some(too_big(self.src, *span, n).help(format!(
@@ -685,7 +794,13 @@ impl<'s> Builder<'s> {
                     poisoned[i.index()] = true;
                     let described: Vec<String> = args
                         .iter()
-                        .map(|(a, _)| format!("`{}` is {}", self.dag[*a].name, shape_text(&self.dag[*a].shape)))
+                        .map(|(a, _)| {
+                            format!(
+                                "`{}` is {}",
+                                self.dag[*a].name,
+                                shape_text(&self.dag[*a].shape)
+                            )
+                        })
                         .collect();
                     let mut d = Diagnostic::new(
                         ErrorKind::Shape,
@@ -716,7 +831,13 @@ fn shape_help(op: Op) -> String {
 }
 
 fn placeholder(name: &Sp<String>, kind: Kind) -> Item {
-    Item { name: name.value.clone(), kind, shape: vec![], span: name.span, value: None }
+    Item {
+        name: name.value.clone(),
+        kind,
+        shape: vec![],
+        span: name.span,
+        value: None,
+    }
 }
 
 /// A literal's name: its shortest round-trip text (`0.5`, `2`).
@@ -731,13 +852,24 @@ pub fn value_of(src: &Source, def: &Sp<ValueDef>) -> Result<Value, Diagnostic> {
             if data.len() > MAX_ELEMENTS {
                 return Err(too_big(src, def.span, data.len()));
             }
-            let arr = Array::from_shape_vec(ndarray::IxDyn(shape), data.clone())
-                .map_err(|e| Diagnostic::new(ErrorKind::BadTensor, e.to_string()).at(src, def.span, ""))?;
+            let arr = Array::from_shape_vec(ndarray::IxDyn(shape), data.clone()).map_err(|e| {
+                Diagnostic::new(ErrorKind::BadTensor, e.to_string()).at(src, def.span, "")
+            })?;
             Ok(Value::from_array(arr))
         }
-        ValueDef::Bad { message, span } => Err(Diagnostic::new(ErrorKind::BadTensor, message.clone())
-            .at(src, if *span == Span::default() { def.span } else { *span }, "here")
-            .help("a tensor is a rectangular nested list of numbers, like `[[1, 2], [3, 4]]`")),
+        ValueDef::Bad { message, span } => {
+            Err(Diagnostic::new(ErrorKind::BadTensor, message.clone())
+                .at(
+                    src,
+                    if *span == Span::default() {
+                        def.span
+                    } else {
+                        *span
+                    },
+                    "here",
+                )
+                .help("a tensor is a rectangular nested list of numbers, like `[[1, 2], [3, 4]]`"))
+        }
         ValueDef::Init(init) => init_value(src, init),
     }
 }
@@ -750,7 +882,9 @@ fn declared_elements(def: &ValueDef) -> usize {
             .shape
             .value
             .iter()
-            .try_fold(1usize, |a, &d| a.checked_mul(usize::try_from(d).unwrap_or(0)))
+            .try_fold(1usize, |a, &d| {
+                a.checked_mul(usize::try_from(d).unwrap_or(0))
+            })
             .unwrap_or(usize::MAX),
         ValueDef::Bad { .. } => 0,
     }
@@ -803,20 +937,30 @@ fn init_value(src: &Source, def: &spec::InitDef) -> Result<Value, Diagnostic> {
         return Err(too_big(src, shape_span, total));
     }
     let name = def.init.value.as_str();
-    let num = |o: &Option<serde_saphyr::Spanned<f64>>, d: f64| o.as_ref().map(|s| s.value).unwrap_or(d);
+    let num =
+        |o: &Option<serde_saphyr::Spanned<f64>>, d: f64| o.as_ref().map(|s| s.value).unwrap_or(d);
     let init = match name {
         "zeros" => Init::Zeros,
         "ones" => Init::Ones,
-        "normal" => Init::Normal { mean: num(&def.mean, 0.0), std: num(&def.std, 1.0) },
-        "uniform" => Init::Uniform { low: num(&def.low, 0.0), high: num(&def.high, 1.0) },
+        "normal" => Init::Normal {
+            mean: num(&def.mean, 0.0),
+            std: num(&def.std, 1.0),
+        },
+        "uniform" => Init::Uniform {
+            low: num(&def.low, 0.0),
+            high: num(&def.high, 1.0),
+        },
         "xavier" => Init::Xavier,
         "he" => Init::He,
         _ => {
-            return Err(Diagnostic::new(ErrorKind::BadValue, format!("unknown init `{name}`"))
-                .at(src, sp_of(&def.init.referenced), "not an init")
-                .help(did_you_mean(name, INIT_NAMES.iter().copied()).unwrap_or_else(|| {
-                    format!("the inits are {}", backticked(INIT_NAMES))
-                })));
+            return Err(
+                Diagnostic::new(ErrorKind::BadValue, format!("unknown init `{name}`"))
+                    .at(src, sp_of(&def.init.referenced), "not an init")
+                    .help(
+                        did_you_mean(name, INIT_NAMES.iter().copied())
+                            .unwrap_or_else(|| format!("the inits are {}", backticked(INIT_NAMES))),
+                    ),
+            );
         }
     };
     let seed = def.seed.as_ref().map(|s| s.value).unwrap_or(0);

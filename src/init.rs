@@ -95,9 +95,9 @@ pub fn generate(init: Init, shape: &[usize], seed: u64) -> Vec<f64> {
         Init::Zeros => vec![0.0; len],
         Init::Ones => vec![1.0; len],
         Init::Normal { mean, std } => (0..len).map(|_| mean + std * rng.normal()).collect(),
-        Init::Uniform { low, high } => {
-            (0..len).map(|_| low + (high - low) * rng.uniform()).collect()
-        }
+        Init::Uniform { low, high } => (0..len)
+            .map(|_| low + (high - low) * rng.uniform())
+            .collect(),
         Init::Xavier => {
             let a = (6.0 / (fan_in + fan_out).max(1) as f64).sqrt();
             (0..len).map(|_| -a + 2.0 * a * rng.uniform()).collect()
@@ -115,10 +115,34 @@ mod tests {
 
     #[test]
     fn same_seed_same_numbers() {
-        let a = generate(Init::Normal { mean: 0.0, std: 1.0 }, &[3, 4], 7);
-        let b = generate(Init::Normal { mean: 0.0, std: 1.0 }, &[3, 4], 7);
+        let a = generate(
+            Init::Normal {
+                mean: 0.0,
+                std: 1.0,
+            },
+            &[3, 4],
+            7,
+        );
+        let b = generate(
+            Init::Normal {
+                mean: 0.0,
+                std: 1.0,
+            },
+            &[3, 4],
+            7,
+        );
         assert_eq!(a, b);
-        assert_ne!(a, generate(Init::Normal { mean: 0.0, std: 1.0 }, &[3, 4], 8));
+        assert_ne!(
+            a,
+            generate(
+                Init::Normal {
+                    mean: 0.0,
+                    std: 1.0
+                },
+                &[3, 4],
+                8
+            )
+        );
     }
 
     #[test]
@@ -132,7 +156,14 @@ mod tests {
     #[test]
     fn draws_have_the_right_moments_and_bounds() {
         let n = 20_000;
-        let x = generate(Init::Normal { mean: 1.0, std: 2.0 }, &[n], 1);
+        let x = generate(
+            Init::Normal {
+                mean: 1.0,
+                std: 2.0,
+            },
+            &[n],
+            1,
+        );
         let mean = x.iter().sum::<f64>() / n as f64;
         let var = x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64;
         assert!((mean - 1.0).abs() < 0.05, "mean {mean}");
@@ -140,7 +171,14 @@ mod tests {
         // Glorot bound for [4, 2]: sqrt(6 / 6) = 1.
         let w = generate(Init::Xavier, &[4, 2], 3);
         assert!(w.iter().all(|v| v.abs() <= 1.0));
-        let u = generate(Init::Uniform { low: -0.5, high: 0.5 }, &[1000], 3);
+        let u = generate(
+            Init::Uniform {
+                low: -0.5,
+                high: 0.5,
+            },
+            &[1000],
+            3,
+        );
         assert!(u.iter().all(|v| (-0.5..0.5).contains(v)));
     }
 

@@ -14,8 +14,8 @@
 
 pub mod broadcast;
 pub mod check;
-pub mod data;
 pub mod cli;
+pub mod data;
 pub mod diag;
 pub mod dot;
 pub mod eval;

@@ -28,9 +28,16 @@ impl Timings {
         let mut total = Duration::ZERO;
         for (phase, d) in &self.0 {
             total += *d;
-            s.push_str(&format!("  {phase:<14} {:>10.3} ms\n", d.as_secs_f64() * 1e3));
+            s.push_str(&format!(
+                "  {phase:<14} {:>10.3} ms\n",
+                d.as_secs_f64() * 1e3
+            ));
         }
-        s.push_str(&format!("  {:<14} {:>10.3} ms\n", "total", total.as_secs_f64() * 1e3));
+        s.push_str(&format!(
+            "  {:<14} {:>10.3} ms\n",
+            "total",
+            total.as_secs_f64() * 1e3
+        ));
         s
     }
 }
@@ -41,7 +48,10 @@ pub fn read_source(path: &Path) -> Result<Source, Diagnostic> {
     let name = path.display().to_string();
     let meta = std::fs::metadata(path).map_err(|e| io_error(&name, &e))?;
     if meta.is_dir() {
-        return Err(Diagnostic::new(ErrorKind::Io, format!("`{name}` is a directory, not a spec file")));
+        return Err(Diagnostic::new(
+            ErrorKind::Io,
+            format!("`{name}` is a directory, not a spec file"),
+        ));
     }
     if meta.len() > spec::limits::MAX_FILE_BYTES as u64 {
         return Err(Diagnostic::new(
@@ -85,19 +95,26 @@ fn io_error(name: &str, e: &std::io::Error) -> Diagnostic {
 pub fn parse_set(arg: &str) -> Result<Binding, Diagnostic> {
     let src = Source::new("--set", arg.to_string());
     let Some(eq) = arg.find('=') else {
-        return Err(Diagnostic::new(ErrorKind::Usage, format!("--set `{arg}`: expected NAME=VALUE"))
-            .at(&src, Span::new(0, arg.len()), "no `=`")
-            .help("for example `--set n_X=3` or `--set w=[[1, 2], [3, 4]]`"));
+        return Err(Diagnostic::new(
+            ErrorKind::Usage,
+            format!("--set `{arg}`: expected NAME=VALUE"),
+        )
+        .at(&src, Span::new(0, arg.len()), "no `=`")
+        .help("for example `--set n_X=3` or `--set w=[[1, 2], [3, 4]]`"));
     };
     let name = arg[..eq].trim().to_string();
     if !spec::is_valid_name(&name) {
-        return Err(Diagnostic::new(ErrorKind::Usage, format!("--set: `{name}` is not a valid name"))
-            .at(&src, Span::new(0, eq), "invalid name"));
+        return Err(Diagnostic::new(
+            ErrorKind::Usage,
+            format!("--set: `{name}` is not a valid name"),
+        )
+        .at(&src, Span::new(0, eq), "invalid name"));
     }
     // Parse VALUE in a source of its own, so its errors point inside it.
     let value_src = Source::new(format!("--set {name}"), arg[eq + 1..].to_string());
     let def = spec::parse_value(&value_src).map_err(|d| {
-        Diagnostic { message: format!("--set `{name}`: {}", d.message), ..d }.help(
+        let message = format!("--set `{name}`: {}", d.message);
+        d.with_message(message).help(
             "VALUE is YAML: a number like `3` or a list like `[1, 2]`; \
              quote the whole argument in the shell: --set 'w=[1, 2]'",
         )
@@ -119,14 +136,23 @@ pub fn parse_file(path: &Path, timings: &mut Timings) -> Result<Arc<Spec>, Diagn
 }
 
 /// Builds and compiles a parsed spec with bindings.
-pub fn compile_spec(spec: Arc<Spec>, bindings: &[Binding], timings: &mut Timings) -> Result<Plan, Diagnostics> {
+pub fn compile_spec(
+    spec: Arc<Spec>,
+    bindings: &[Binding],
+    timings: &mut Timings,
+) -> Result<Plan, Diagnostics> {
     let graph = timings.time("build graph", || graph::build(spec, bindings))?;
     Ok(timings.time("compile plan", || plan::compile(&graph)))
 }
 
 /// The whole way from a file to a plan: `--set` values and, when `with_data`,
 /// the spec's `data` bound to its inputs.
-pub fn load(path: &Path, sets: &[String], with_data: bool, timings: &mut Timings) -> Result<Plan, Diagnostics> {
+pub fn load(
+    path: &Path,
+    sets: &[String],
+    with_data: bool,
+    timings: &mut Timings,
+) -> Result<Plan, Diagnostics> {
     let spec = parse_file(path, timings)?;
     let mut bindings = Vec::new();
     if with_data {

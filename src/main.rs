@@ -7,6 +7,14 @@ fn main() -> ExitCode {
     let tty = stderr.is_terminal();
     let color = tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let (mut out, mut err) = (std::io::stdout().lock(), stderr.lock());
-    let status = bpc::cli::run(std::env::args_os(), &mut bpc::cli::Io { out: &mut out, err: &mut err, color, tty });
+    let status = bpc::cli::run(
+        std::env::args_os(),
+        &mut bpc::cli::Io {
+            out: &mut out,
+            err: &mut err,
+            color,
+            tty,
+        },
+    );
     ExitCode::from(status)
 }

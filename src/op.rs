@@ -746,7 +746,9 @@ fn reshaped(x: Array2<f64>, shape: &[usize]) -> Option<Value> {
         return Some(Value::from_array(x));
     }
     // A product is in standard layout, so this moves rather than copies.
-    x.into_shape_with_order(IxDyn(shape)).ok().map(Value::from_array)
+    x.into_shape_with_order(IxDyn(shape))
+        .ok()
+        .map(Value::from_array)
 }
 
 /// Σ x (or mean x) over `axis`, or over all elements.

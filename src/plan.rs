@@ -95,7 +95,9 @@ impl Plan {
     /// The slot named `name`, if any (literals are not named).
     pub fn slot(&self, name: &str) -> Option<Slot> {
         let index = self.index.get_or_init(|| {
-            self.named().map(|(slot, info)| (info.name.clone(), slot)).collect()
+            self.named()
+                .map(|(slot, info)| (info.name.clone(), slot))
+                .collect()
         });
         index.get(name).copied()
     }
@@ -126,7 +128,9 @@ impl Plan {
 
     /// The param slots, in file order.
     pub fn params(&self) -> impl Iterator<Item = Slot> + '_ {
-        self.named().filter(|(_, s)| s.kind == Kind::Param).map(|(i, _)| i)
+        self.named()
+            .filter(|(_, s)| s.kind == Kind::Param)
+            .map(|(i, _)| i)
     }
 }
 
@@ -159,7 +163,9 @@ pub fn compile(graph: &Graph) -> Plan {
                 }
                 let scalar = op.is_elementwise()
                     && item.shape.is_empty()
-                    && args.iter().all(|a| dag[graph.order[a.index()]].shape.is_empty());
+                    && args
+                        .iter()
+                        .all(|a| dag[graph.order[a.index()]].shape.is_empty());
                 steps.push(Step {
                     op,
                     out: slot_of[v.index()],

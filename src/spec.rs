@@ -41,8 +41,17 @@ pub struct Spec {
 }
 
 /// The top-level keys of a spec, for messages and suggestions.
-pub const TOP_LEVEL_KEYS: &[&str] =
-    &["name", "description", "inputs", "params", "nodes", "output", "expect", "train", "data"];
+pub const TOP_LEVEL_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "inputs",
+    "params",
+    "nodes",
+    "output",
+    "expect",
+    "train",
+    "data",
+];
 
 /// `name: definition`, both with spans.
 #[derive(Clone, Debug)]
@@ -58,8 +67,8 @@ pub struct Entry<T> {
 pub enum ValueDef {
     /// A literal tensor (a scalar has shape `[]`), elements in row-major order.
     Literal { shape: Vec<usize>, data: Vec<f64> },
-    /// A seeded initializer.
-    Init(InitDef),
+    /// A seeded initializer (boxed: it is much larger than the other variants).
+    Init(Box<InitDef>),
     /// Something that is not a value; the message says why, the span where.
     Bad { message: String, span: Span },
 }
@@ -228,7 +237,10 @@ pub fn parse(source: &Source) -> Result<Spec, Diagnostic> {
     if is_blank(text) {
         return Err(Diagnostic::new(
             ErrorKind::MissingKey,
-            format!("`{}` is empty: a spec needs at least `nodes` and `output`", source.name),
+            format!(
+                "`{}` is empty: a spec needs at least `nodes` and `output`",
+                source.name
+            ),
         )
         .at(source, Span::new(0, 0), "nothing here")
         .help("start from specs/fruit.yaml, or see docs/spec-format.md"));
@@ -260,7 +272,9 @@ fn yaml_options(len: usize) -> serde_saphyr::Options {
     // Size the budget from the file's length: a file of n bytes holds at most
     // about n values without aliases, so an alias bomb (a few hundred bytes
     // that expand to billions of values) stops after EXPANSION values a byte.
-    let values = len.saturating_mul(limits::EXPANSION).saturating_add(limits::MIN_VALUES);
+    let values = len
+        .saturating_mul(limits::EXPANSION)
+        .saturating_add(limits::MIN_VALUES);
     let mut budget = serde_saphyr::Budget::default();
     budget.max_nodes = values;
     budget.max_events = values.saturating_mul(2);
@@ -292,18 +306,33 @@ fn yaml_error(source: &Source, e: &serde_saphyr::Error) -> Diagnostic {
             let (message, help) = budget_message(breach, source.text.len());
             (ErrorKind::Limit, message, "limit reached here", Some(help))
         }
-        E::SerdeInvalidType { unexpected, expected, .. }
-        | E::SerdeInvalidValue { unexpected, expected, .. } => {
+        E::SerdeInvalidType {
+            unexpected,
+            expected,
+            ..
+        }
+        | E::SerdeInvalidValue {
+            unexpected,
+            expected,
+            ..
+        } => {
             let found = describe_found(unexpected);
             let help = type_help(unexpected, expected);
-            (yaml, format!("expected {expected}, found {found}"), "wrong kind of value", Some(help))
+            (
+                yaml,
+                format!("expected {expected}, found {found}"),
+                "wrong kind of value",
+                Some(help),
+            )
         }
         E::SerdeMissingField { field, .. } => (
             ErrorKind::MissingKey,
             format!("this mapping has no `{field}`"),
             "missing a key",
             Some(match *field {
-                "op" => "a node written as a mapping needs `op`: `{ op: mul, args: [a, b] }`".into(),
+                "op" => {
+                    "a node written as a mapping needs `op`: `{ op: mul, args: [a, b] }`".into()
+                }
                 "shape" | "init" => {
                     "an init needs `shape` and `init`: `{ shape: [2, 3], init: normal, std: 0.1 }`"
                         .into()
@@ -311,7 +340,9 @@ fn yaml_error(source: &Source, e: &serde_saphyr::Error) -> Diagnostic {
                 _ => format!("add `{field}: ...`"),
             }),
         ),
-        E::SerdeUnknownField { field, expected, .. } => (
+        E::SerdeUnknownField {
+            field, expected, ..
+        } => (
             ErrorKind::UnknownKey,
             format!("unknown key `{field}`"),
             "not a key here",
@@ -323,7 +354,10 @@ fn yaml_error(source: &Source, e: &serde_saphyr::Error) -> Diagnostic {
             ),
         ),
         E::DuplicateMappingKey { key, .. } => {
-            let key = key.as_deref().map(|k| format!("`{k}`")).unwrap_or_else(|| "a key".into());
+            let key = key
+                .as_deref()
+                .map(|k| format!("`{k}`"))
+                .unwrap_or_else(|| "a key".into());
             (
                 ErrorKind::DuplicateName,
                 format!("{key} is written twice in the same mapping"),
@@ -382,18 +416,30 @@ fn yaml_error(source: &Source, e: &serde_saphyr::Error) -> Diagnostic {
 /// Message and help for a breached YAML budget.
 fn budget_message(breach: &serde_saphyr::budget::BudgetBreach, len: usize) -> (String, String) {
     use serde_saphyr::budget::BudgetBreach as B;
-    let aliases = "aliases (`*name`) repeat what their anchor (`&name`) holds; write the values out";
+    let aliases =
+        "aliases (`*name`) repeat what their anchor (`&name`) holds; write the values out";
     match breach {
         B::Depth { depth } => (
-            format!("the YAML is nested {depth} levels deep; bpc accepts at most {}", limits::MAX_DEPTH),
+            format!(
+                "the YAML is nested {depth} levels deep; bpc accepts at most {}",
+                limits::MAX_DEPTH
+            ),
             "a tensor needs one level of `[` per axis; flatten the structure".into(),
         ),
-        B::Aliases { aliases: n } => {
-            (format!("the file uses {n} aliases; bpc accepts at most {}", limits::MAX_ALIASES), aliases.into())
-        }
-        B::Anchors { anchors } => {
-            (format!("the file defines {anchors} anchors; bpc accepts at most {}", limits::MAX_ALIASES), aliases.into())
-        }
+        B::Aliases { aliases: n } => (
+            format!(
+                "the file uses {n} aliases; bpc accepts at most {}",
+                limits::MAX_ALIASES
+            ),
+            aliases.into(),
+        ),
+        B::Anchors { anchors } => (
+            format!(
+                "the file defines {anchors} anchors; bpc accepts at most {}",
+                limits::MAX_ALIASES
+            ),
+            aliases.into(),
+        ),
         B::Nodes { nodes } => (
             format!(
                 "the YAML expands to more than {} values (numbers, lists, mappings); bpc allows \
@@ -405,16 +451,27 @@ fn budget_message(breach: &serde_saphyr::budget::BudgetBreach, len: usize) -> (S
             aliases.into(),
         ),
         B::Events { events } => (
-            format!("the YAML expands to more than {} parser events", events.saturating_sub(1)),
+            format!(
+                "the YAML expands to more than {} parser events",
+                events.saturating_sub(1)
+            ),
             aliases.into(),
         ),
-        B::AliasAnchorRatio { aliases: a, anchors } => {
-            (format!("the file uses {a} aliases for only {anchors} anchors"), aliases.into())
-        }
-        B::RecordedAnchorEvents { .. } | B::RecordedAnchorBytes { .. } => {
-            ("the anchors (`&name`) in this file hold too much".into(), aliases.into())
-        }
-        other => (format!("the YAML is too large or too complex to read ({other:?})"), aliases.into()),
+        B::AliasAnchorRatio {
+            aliases: a,
+            anchors,
+        } => (
+            format!("the file uses {a} aliases for only {anchors} anchors"),
+            aliases.into(),
+        ),
+        B::RecordedAnchorEvents { .. } | B::RecordedAnchorBytes { .. } => (
+            "the anchors (`&name`) in this file hold too much".into(),
+            aliases.into(),
+        ),
+        other => (
+            format!("the YAML is too large or too complex to read ({other:?})"),
+            aliases.into(),
+        ),
     }
 }
 
@@ -474,7 +531,11 @@ fn offset_of_line_col(text: &str, line: usize, col: usize) -> Option<usize> {
         text.match_indices('\n').nth(line - 2).map(|(i, _)| i + 1)?
     };
     let rest = &text[line_start..];
-    let off = rest.char_indices().nth(col.saturating_sub(1)).map(|(i, _)| i).unwrap_or(rest.len());
+    let off = rest
+        .char_indices()
+        .nth(col.saturating_sub(1))
+        .map(|(i, _)| i)
+        .unwrap_or(rest.len());
     Some(line_start + off)
 }
 
@@ -575,7 +636,10 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Entries<T> {
                 let mut out = Vec::new();
                 while let Some(name) = map.next_key::<Spanned<String>>()? {
                     let def = map.next_value::<Spanned<T>>()?;
-                    out.push(Entry { name: sp(name), def: sp(def) });
+                    out.push(Entry {
+                        name: sp(name),
+                        def: sp(def),
+                    });
                 }
                 Ok(Entries(out))
             }
@@ -626,7 +690,11 @@ fn flatten(items: Vec<Spanned<Elem>>) -> ValueDef {
     let mut shape = vec![items.len()];
     {
         let mut first = items.first();
-        while let Some(Spanned { value: Elem::List(inner), .. }) = first {
+        while let Some(Spanned {
+            value: Elem::List(inner),
+            ..
+        }) = first
+        {
             shape.push(inner.len());
             first = inner.first();
         }
@@ -682,7 +750,10 @@ impl<'de> Deserialize<'de> for ValueDef {
                 )
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<ValueDef, E> {
-                Ok(ValueDef::Literal { shape: vec![], data: vec![v] })
+                Ok(ValueDef::Literal {
+                    shape: vec![],
+                    data: vec![v],
+                })
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<ValueDef, E> {
                 self.visit_f64(v as f64)
@@ -699,7 +770,7 @@ impl<'de> Deserialize<'de> for ValueDef {
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ValueDef, A::Error> {
                 let init = InitDef::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                Ok(ValueDef::Init(init))
+                Ok(ValueDef::Init(Box::new(init)))
             }
         }
         d.deserialize_any(V)
@@ -729,11 +800,18 @@ impl<'de> Deserialize<'de> for NodeDef {
                             let list = map.next_value::<Vec<Spanned<ArgValue>>>()?;
                             args = Some(list.into_iter().map(|a| sp(a).map(|a| a.0)).collect());
                         }
-                        _ => attrs.push((key, sp(map.next_value::<Spanned<AttrValue>>()?).map(|a| a.0))),
+                        _ => attrs.push((
+                            key,
+                            sp(map.next_value::<Spanned<AttrValue>>()?).map(|a| a.0),
+                        )),
                     }
                 }
                 let op = op.ok_or_else(|| de::Error::missing_field("op"))?;
-                Ok(NodeDef::Map(Call { op, args: args.unwrap_or_default(), attrs }))
+                Ok(NodeDef::Map(Call {
+                    op,
+                    args: args.unwrap_or_default(),
+                    attrs,
+                }))
             }
         }
         d.deserialize_any(V)
@@ -929,7 +1007,10 @@ fn parse_call(source: &Source, text: &str, span: Span) -> Result<Call, Diagnosti
     };
     let op_text = &text[..open];
     let op_start = op_text.len() - op_text.trim_start().len();
-    let op = Sp::new(op_text.trim().to_string(), at(op_start, op_start + op_text.trim().len()));
+    let op = Sp::new(
+        op_text.trim().to_string(),
+        at(op_start, op_start + op_text.trim().len()),
+    );
     let trimmed_end = text.trim_end();
     if !trimmed_end.ends_with(')') {
         return Err(err(
@@ -960,7 +1041,12 @@ fn parse_call(source: &Source, text: &str, span: Span) -> Result<Call, Diagnosti
             let (a, b) = (offset + lead, offset + lead + t.len());
             offset += piece.len() + 1;
             if t.is_empty() {
-                return Err(err(a, a, "empty argument in call".to_string(), "nothing between commas"));
+                return Err(err(
+                    a,
+                    a,
+                    "empty argument in call".to_string(),
+                    "nothing between commas",
+                ));
             }
             if let Some(eq) = t.find('=') {
                 let key = t[..eq].trim();
@@ -976,7 +1062,12 @@ fn parse_call(source: &Source, text: &str, span: Span) -> Result<Call, Diagnosti
                 ));
             } else {
                 let arg = match t.parse::<f64>() {
-                    Ok(x) if !t.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_') => {
+                    Ok(x)
+                        if !t
+                            .chars()
+                            .next()
+                            .is_some_and(|c| c.is_alphabetic() || c == '_') =>
+                    {
                         Arg::Number(x)
                     }
                     _ => Arg::Name(t.to_string()),
@@ -1005,14 +1096,24 @@ mod tests {
 
     #[test]
     fn keys_and_values_keep_their_spans() {
-        let text = "inputs:\n  n_X: 2\n  w: [[1, 2], [3, 4]]\nnodes:\n  y: mul(n_X, w)\noutput: y\n";
+        let text =
+            "inputs:\n  n_X: 2\n  w: [[1, 2], [3, 4]]\nnodes:\n  y: mul(n_X, w)\noutput: y\n";
         let spec = parse_str(text).unwrap();
         let n = &spec.inputs[0];
         assert_eq!(&text[n.name.span.start..n.name.span.end], "n_X");
-        assert_eq!(n.def.value, ValueDef::Literal { shape: vec![], data: vec![2.0] });
+        assert_eq!(
+            n.def.value,
+            ValueDef::Literal {
+                shape: vec![],
+                data: vec![2.0]
+            }
+        );
         assert_eq!(
             spec.inputs[1].def.value,
-            ValueDef::Literal { shape: vec![2, 2], data: vec![1.0, 2.0, 3.0, 4.0] }
+            ValueDef::Literal {
+                shape: vec![2, 2],
+                data: vec![1.0, 2.0, 3.0, 4.0]
+            }
         );
         let node = &spec.nodes[0];
         let call = node.def.value.to_call(&spec.source, node.def.span).unwrap();
@@ -1035,18 +1136,25 @@ mod tests {
     fn mapping_nodes_read_attributes() {
         let text = "nodes:\n  p: { op: softmax, args: [z], axis: 1 }\noutput: p\n";
         let spec = parse_str(text).unwrap();
-        let NodeDef::Map(call) = &spec.nodes[0].def.value else { panic!("expected a mapping") };
+        let NodeDef::Map(call) = &spec.nodes[0].def.value else {
+            panic!("expected a mapping")
+        };
         assert_eq!(call.op.value, "softmax");
         assert_eq!(call.attrs[0].0.value, "axis");
         assert_eq!(call.attrs[0].1.value, Attr::Number(1.0));
-        assert_eq!(&text[call.attrs[0].0.span.start..call.attrs[0].0.span.end], "axis");
+        assert_eq!(
+            &text[call.attrs[0].0.span.start..call.attrs[0].0.span.end],
+            "axis"
+        );
     }
 
     #[test]
     fn ragged_lists_point_at_the_bad_row() {
         let text = "inputs:\n  w: [[1, 2], [3]]\nnodes: {}\noutput: w\n";
         let spec = parse_str(text).unwrap();
-        let ValueDef::Bad { span, message } = &spec.inputs[0].def.value else { panic!() };
+        let ValueDef::Bad { span, message } = &spec.inputs[0].def.value else {
+            panic!()
+        };
         assert!(message.contains("1 elements"), "{message}");
         assert_eq!(&text[span.start..span.start + 3], "[3]");
     }

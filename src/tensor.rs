@@ -132,7 +132,10 @@ mod tests {
     #[test]
     fn scalars_stay_unboxed_and_small() {
         assert_eq!(std::mem::size_of::<Value>(), 16);
-        assert_eq!(Value::from_array(Array::from_elem(IxDyn(&[]), 2.5)), Value::Scalar(2.5));
+        assert_eq!(
+            Value::from_array(Array::from_elem(IxDyn(&[]), 2.5)),
+            Value::Scalar(2.5)
+        );
         assert_eq!(Value::Scalar(3.0).view().shape(), &[] as &[usize]);
     }
 

@@ -30,7 +30,10 @@ fn fruit_json_has_the_lessons_numbers() {
     assert_eq!(v["name"], "fruit");
     assert_eq!(v["output"], "total_price");
     // 100 x 2 = 200, then 200 x 1.1 = 220.00000000000003 in f64.
-    assert_eq!(v["values"]["total_price"].as_f64(), Some(220.00000000000003));
+    assert_eq!(
+        v["values"]["total_price"].as_f64(),
+        Some(220.00000000000003)
+    );
     // d total / d n_X = price_Y x b_TAX = 100 x 1.1 = 110.00000000000001
     assert_eq!(v["grads"]["n_X"].as_f64(), Some(110.00000000000001));
     // d total / d price_Y = n_X x b_TAX = 2 x 1.1 = 2.2
@@ -45,11 +48,21 @@ fn fruit_json_has_the_lessons_numbers() {
 fn changing_an_input_moves_the_output_by_gradient_times_change() {
     let base = json(&[])["values"]["total_price"].as_f64().unwrap();
     // count 2 -> 3: 3 x 100 x 1.1 = 330, up by d total / d n_X x 1 = 110
-    let more = json(&["--set", "n_X=3"])["values"]["total_price"].as_f64().unwrap();
-    assert!((more - 330.0).abs() < 1e-9 && (more - base - 110.0).abs() < 1e-9, "{more}");
+    let more = json(&["--set", "n_X=3"])["values"]["total_price"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        (more - 330.0).abs() < 1e-9 && (more - base - 110.0).abs() < 1e-9,
+        "{more}"
+    );
     // tax 1.1 -> 1.2: 2 x 100 x 1.2 = 240, up by d total / d b_TAX x 0.1 = 20
-    let taxed = json(&["--set", "b_TAX=1.2"])["values"]["total_price"].as_f64().unwrap();
-    assert!((taxed - 240.0).abs() < 1e-9 && (taxed - base - 20.0).abs() < 1e-9, "{taxed}");
+    let taxed = json(&["--set", "b_TAX=1.2"])["values"]["total_price"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        (taxed - 240.0).abs() < 1e-9 && (taxed - base - 20.0).abs() < 1e-9,
+        "{taxed}"
+    );
 }
 
 #[test]
@@ -65,10 +78,16 @@ fn table_is_the_default_and_deterministic() {
 fn set_errors_exit_2_with_a_reason() {
     let (status, _, err) = bpc(&["run", "specs/fruit.yaml", "--set", "n_x=3"]);
     assert_eq!(status, 2);
-    assert!(err.contains("no input or param has that name") && err.contains("did you mean `n_X`?"), "{err}");
+    assert!(
+        err.contains("no input or param has that name") && err.contains("did you mean `n_X`?"),
+        "{err}"
+    );
     let (status, _, err) = bpc(&["run", "specs/fruit.yaml", "--set", "n_X=[1, 2]"]);
     assert_eq!(status, 2);
-    assert!(err.contains("shape [2]") && err.contains("shape []"), "{err}");
+    assert!(
+        err.contains("shape [2]") && err.contains("shape []"),
+        "{err}"
+    );
     let (status, _, err) = bpc(&["run", "specs/fruit.yaml", "--set", "fruit_price=3"]);
     assert_eq!(status, 2);
     assert!(err.contains("that is a node"), "{err}");
@@ -79,8 +98,14 @@ fn set_errors_exit_2_with_a_reason() {
 
 #[test]
 fn set_takes_yaml_tensors() {
-    let (status, out, err) =
-        bpc(&["run", "specs/two_layer.yaml", "--set", "x=[1, 0]", "--format", "json"]);
+    let (status, out, err) = bpc(&[
+        "run",
+        "specs/two_layer.yaml",
+        "--set",
+        "x=[1, 0]",
+        "--format",
+        "json",
+    ]);
     assert_eq!(status, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["values"]["x"], serde_json::json!([1.0, 0.0]));
@@ -104,7 +129,15 @@ fn usage_errors_and_missing_files_exit_2() {
 fn timings_go_to_stderr() {
     let (status, out, err) = bpc(&["run", "specs/fruit.yaml", "--timings"]);
     assert_eq!(status, 0);
-    for phase in ["read", "parse", "build graph", "compile plan", "forward", "backward", "render"] {
+    for phase in [
+        "read",
+        "parse",
+        "build graph",
+        "compile plan",
+        "forward",
+        "backward",
+        "render",
+    ] {
         assert!(err.contains(phase), "missing {phase} in {err}");
     }
     assert!(!out.contains("timings"));

@@ -9,7 +9,10 @@ use std::path::PathBuf;
 
 /// Nodes in the chain (override with `BPC_DEEP_NODES`).
 fn chain_len() -> usize {
-    std::env::var("BPC_DEEP_NODES").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000)
+    std::env::var("BPC_DEEP_NODES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000)
 }
 
 /// A temporary file that is removed when dropped.

@@ -36,7 +36,10 @@ impl Range {
         Range { lo, hi }
     }
     fn safe(self) -> bool {
-        self.lo.is_finite() && self.hi.is_finite() && self.lo.abs() <= BOUND && self.hi.abs() <= BOUND
+        self.lo.is_finite()
+            && self.hi.is_finite()
+            && self.lo.abs() <= BOUND
+            && self.hi.abs() <= BOUND
     }
 }
 
@@ -56,7 +59,10 @@ fn range_of(op: &str, a: Range, b: Range) -> Option<Range> {
         "sub" => Some(Range::of(a.lo - b.hi, a.hi - b.lo)),
         "mul" => {
             let p = [a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi];
-            Some(Range::of(p.iter().copied().fold(f64::INFINITY, f64::min), p.iter().copied().fold(f64::NEG_INFINITY, f64::max)))
+            Some(Range::of(
+                p.iter().copied().fold(f64::INFINITY, f64::min),
+                p.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            ))
         }
         // Only by values at least 0.5 away from zero.
         "div" if b.lo >= 0.5 || b.hi <= -0.5 => {
@@ -66,7 +72,11 @@ fn range_of(op: &str, a: Range, b: Range) -> Option<Range> {
         "neg" => Some(Range::of(-a.hi, -a.lo)),
         "square" => {
             let m = a.lo.abs().max(a.hi.abs());
-            let lo = if a.lo <= 0.0 && a.hi >= 0.0 { 0.0 } else { a.lo.abs().min(a.hi.abs()).powi(2) };
+            let lo = if a.lo <= 0.0 && a.hi >= 0.0 {
+                0.0
+            } else {
+                a.lo.abs().min(a.hi.abs()).powi(2)
+            };
             Some(Range::of(lo, m * m))
         }
         "exp" => monotone(f64::exp),
@@ -81,7 +91,9 @@ fn range_of(op: &str, a: Range, b: Range) -> Option<Range> {
     r.safe().then_some(r)
 }
 
-const UNARY: &[&str] = &["neg", "square", "exp", "log", "sqrt", "tanh", "sigmoid", "softplus", "sin", "cos"];
+const UNARY: &[&str] = &[
+    "neg", "square", "exp", "log", "sqrt", "tanh", "sigmoid", "softplus", "sin", "cos",
+];
 const BINARY: &[&str] = &["add", "sub", "mul", "div"];
 
 /// One leaf: its shape (index into SHAPES) and its elements.
@@ -109,7 +121,12 @@ fn leaf() -> impl Strategy<Value = Leaf> {
 }
 
 fn draw() -> impl Strategy<Value = Draw> {
-    (any::<bool>(), 0..64usize, 0..64usize, 0..64usize).prop_map(|(binary, op, a, b)| Draw { binary, op, a, b })
+    (any::<bool>(), 0..64usize, 0..64usize, 0..64usize).prop_map(|(binary, op, a, b)| Draw {
+        binary,
+        op,
+        a,
+        b,
+    })
 }
 
 /// A spec's text from the draws; unsafe choices fall back to `tanh`.
@@ -131,12 +148,18 @@ fn spec_text(leaves: &[Leaf], draws: &[Draw]) -> String {
         let (call, range) = match range_of(op, ra, rb) {
             Some(r) if d.binary => (format!("{op}({}, {})", ranges[a].0, ranges[b].0), r),
             Some(r) => (format!("{op}({})", ranges[a].0), r),
-            None => (format!("tanh({})", ranges[a].0), Range::of(ra.lo.tanh(), ra.hi.tanh())),
+            None => (
+                format!("tanh({})", ranges[a].0),
+                Range::of(ra.lo.tanh(), ra.hi.tanh()),
+            ),
         };
         text.push_str(&format!("  n{k}: {call}\n"));
         ranges.push((format!("n{k}"), range));
     }
-    text.push_str(&format!("  total: sum({})\noutput: total\n", ranges[ranges.len() - 1].0));
+    text.push_str(&format!(
+        "  total: sum({})\noutput: total\n",
+        ranges[ranges.len() - 1].0
+    ));
     text
 }
 
@@ -144,7 +167,13 @@ fn spec_text(leaves: &[Leaf], draws: &[Draw]) -> String {
 fn literal(shape: &[usize], data: &[f64]) -> String {
     match shape {
         [] => format!("{:?}", data[0]),
-        [_] => format!("[{}]", data.iter().map(|x| format!("{x:?}")).collect::<Vec<_>>().join(", ")),
+        [_] => format!(
+            "[{}]",
+            data.iter()
+                .map(|x| format!("{x:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         [_, cols] => {
             let rows: Vec<String> = data.chunks(*cols).map(|r| literal(&[r.len()], r)).collect();
             format!("[{}]", rows.join(", "))
@@ -155,13 +184,21 @@ fn literal(shape: &[usize], data: &[f64]) -> String {
 
 /// The output's value with `leaf` replaced by `value`.
 fn output_with(spec: &Arc<spec::Spec>, leaf: &str, shape: &[usize], data: Vec<f64>) -> f64 {
-    let value = Value::from_array(Array::from_shape_vec(ndarray::IxDyn(shape), data).expect("shape"));
-    let binding = Binding { name: leaf.to_string(), value, origin: None, mode: BindMode::Replace };
+    let value =
+        Value::from_array(Array::from_shape_vec(ndarray::IxDyn(shape), data).expect("shape"));
+    let binding = Binding {
+        name: leaf.to_string(),
+        value,
+        origin: None,
+        mode: BindMode::Replace,
+    };
     let graph = graph::build(spec.clone(), &[binding]).expect("valid spec");
     let plan = plan::compile(&graph);
     let mut values = eval::initial_values(&plan);
     eval::forward(&plan, &mut values);
-    values[plan.output.index()].as_scalar().expect("scalar output")
+    values[plan.output.index()]
+        .as_scalar()
+        .expect("scalar output")
 }
 
 proptest! {

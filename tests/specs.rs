@@ -39,7 +39,10 @@ fn every_spec_matches_finite_differences() {
             .filter(|s| plan.info(s.args[0]).shape != plan.info(s.args[1]).shape)
             .map(|s| s.args[1])
             .collect();
-        for (slot, info) in plan.named().filter(|(_, i)| matches!(i.kind, Kind::Input | Kind::Param)) {
+        for (slot, info) in plan
+            .named()
+            .filter(|(_, i)| matches!(i.kind, Kind::Input | Kind::Param))
+        {
             if class_indices.contains(&slot) {
                 continue;
             }

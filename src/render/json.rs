@@ -14,7 +14,11 @@ pub fn number(x: f64) -> String {
     if x.is_nan() {
         "\"NaN\"".into()
     } else if x.is_infinite() {
-        if x > 0.0 { "\"inf\"".into() } else { "\"-inf\"".into() }
+        if x > 0.0 {
+            "\"inf\"".into()
+        } else {
+            "\"-inf\"".into()
+        }
     } else {
         exact(x)
     }
@@ -33,12 +37,22 @@ pub fn string(s: &str) -> String {
 /// Renders the whole evaluation as one JSON object (keys in evaluation order).
 pub fn render(plan: &Plan, eval: &Evaluation) -> String {
     let mut out = String::new();
-    let _ = write!(out, "{{\"name\": {}, \"output\": {}", string(&plan.name), string(plan.output_name()));
+    let _ = write!(
+        out,
+        "{{\"name\": {}, \"output\": {}",
+        string(&plan.name),
+        string(plan.output_name())
+    );
     for (key, vals) in [("values", &eval.values), ("grads", &eval.grads)] {
         let _ = write!(out, ", \"{key}\": {{");
         for (k, (slot, info)) in plan.named().enumerate() {
             let sep = if k == 0 { "" } else { ", " };
-            let _ = write!(out, "{sep}{}: {}", string(&info.name), value(&vals[slot.index()]));
+            let _ = write!(
+                out,
+                "{sep}{}: {}",
+                string(&info.name),
+                value(&vals[slot.index()])
+            );
         }
         out.push('}');
     }

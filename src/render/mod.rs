@@ -35,7 +35,11 @@ pub fn number(x: f64, sig: usize) -> String {
 }
 
 fn trim_zeros(s: &str) -> &str {
-    if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.') } else { s }
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        s
+    }
 }
 
 /// A number for machines: the shortest text that reads back as the same f64.
@@ -48,9 +52,15 @@ pub fn exact(x: f64) -> String {
 pub fn value_text(v: &Value, sig: usize, max_elems: usize) -> String {
     match v {
         Value::Scalar(x) => number(*x, sig),
-        Value::Tensor(a) if a.len() <= max_elems => nested(a.shape(), &v.to_vec(), &|x| number(x, sig)),
+        Value::Tensor(a) if a.len() <= max_elems => {
+            nested(a.shape(), &v.to_vec(), &|x| number(x, sig))
+        }
         Value::Tensor(a) => {
-            let shown: Vec<String> = a.iter().take(max_elems.max(1)).map(|&x| number(x, sig)).collect();
+            let shown: Vec<String> = a
+                .iter()
+                .take(max_elems.max(1))
+                .map(|&x| number(x, sig))
+                .collect();
             format!("[{}, …] ({} values)", shown.join(", "), a.len())
         }
     }
@@ -60,7 +70,10 @@ pub fn value_text(v: &Value, sig: usize, max_elems: usize) -> String {
 pub fn nested(shape: &[usize], data: &[f64], f: &dyn Fn(f64) -> String) -> String {
     match shape {
         [] => data.first().map(|&x| f(x)).unwrap_or_default(),
-        [_] => format!("[{}]", data.iter().map(|&x| f(x)).collect::<Vec<_>>().join(", ")),
+        [_] => format!(
+            "[{}]",
+            data.iter().map(|&x| f(x)).collect::<Vec<_>>().join(", ")
+        ),
         [n, rest @ ..] => {
             let stride: usize = rest.iter().product();
             let rows: Vec<String> = (0..*n)

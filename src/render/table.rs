@@ -15,7 +15,10 @@ pub struct TableOptions {
 
 impl Default for TableOptions {
     fn default() -> Self {
-        TableOptions { precision: 6, max_elems: 12 }
+        TableOptions {
+            precision: 6,
+            max_elems: 12,
+        }
     }
 }
 
@@ -27,7 +30,11 @@ pub fn render(plan: &Plan, eval: &Evaluation, opts: TableOptions) -> String {
         text.push_str(&format!(": {}", d.trim()));
     }
     text.push('\n');
-    let out_value = value_text(&eval.values[plan.output.index()], opts.precision, opts.max_elems);
+    let out_value = value_text(
+        &eval.values[plan.output.index()],
+        opts.precision,
+        opts.max_elems,
+    );
     text.push_str(&format!("output `{out}` = {out_value}\n"));
     if !plan.output_is_scalar() {
         text.push_str(&format!(
@@ -35,7 +42,13 @@ pub fn render(plan: &Plan, eval: &Evaluation, opts: TableOptions) -> String {
         ));
     }
     text.push('\n');
-    let header = ["name".to_string(), "kind".into(), "shape".into(), "value".into(), format!("d {out} / d ·")];
+    let header = [
+        "name".to_string(),
+        "kind".into(),
+        "shape".into(),
+        "value".into(),
+        format!("d {out} / d ·"),
+    ];
     let mut rows = vec![header];
     for (slot, info) in plan.named() {
         rows.push([

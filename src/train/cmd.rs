@@ -112,13 +112,11 @@ pub fn cmd(a: &TrainArgs, io: &mut Io) -> Result<(), Failure> {
     }
     let fit = result.map_err(|d| {
         let diag = nonfinite_diagnostic(&plan, &d.values, d.nonfinite);
-        let diag = Diagnostic {
-            message: format!(
-                "training stopped at epoch {} (step {}): {}",
-                d.epoch, d.step, diag.message
-            ),
-            ..diag
-        };
+        let message = format!(
+            "training stopped at epoch {} (step {}): {}",
+            d.epoch, d.step, diag.message
+        );
+        let diag = diag.with_message(message);
         // The spec is valid; the run failed, like a failed check (exit 1).
         Failure::Failed(Some(
             diag.help("lower the learning rate (--lr), or check the data and the graph")
