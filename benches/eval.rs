@@ -14,7 +14,10 @@ use bpc::load::{self, Timings};
 use bpc::plan::Plan;
 
 fn nodes() -> usize {
-    std::env::var("BPC_BENCH_NODES").ok().and_then(|s| s.parse().ok()).unwrap_or(1_000_000)
+    std::env::var("BPC_BENCH_NODES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000)
 }
 
 /// `n{i}` = add(n{i-1}, x) | mul(n{i-1}, w) | tanh(n{i-1}), cycling.
@@ -134,7 +137,8 @@ fn bpc_parse_to_answer(bencher: divan::Bencher) {
     let text = text();
     bencher.bench_local(|| {
         let spec = bpc::spec::parse(&Source::new("chain.yaml", text)).expect("chain parses");
-        let plan = load::compile_spec(Arc::new(spec), &[], &mut Timings::default()).expect("compiles");
+        let plan =
+            load::compile_spec(Arc::new(spec), &[], &mut Timings::default()).expect("compiles");
         black_box(eval::evaluate(&plan).grads.len())
     });
 }
