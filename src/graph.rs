@@ -315,6 +315,8 @@ struct Builder<'s> {
 /// A node's resolved call: its vertex, its arguments' vertices and the call's span.
 struct ResolvedCall {
     node: NodeIndex,
+    /// Where the op's name is written (shape errors point there, and at each argument).
+    op_span: Span,
     args: Vec<(NodeIndex, Span)>,
     span: Span,
 }
@@ -554,7 +556,7 @@ impl<'s> Builder<'s> {
                 }
             }
             if ok {
-                resolved.push(ResolvedCall { node, args, span });
+                resolved.push(ResolvedCall { node, args, span, op_span: call.op.span });
             }
         }
         resolved
@@ -753,7 +755,7 @@ impl<'s> Builder<'s> {
             let Kind::Node(op) = self.dag[i].kind else {
                 continue;
             };
-            let Some(ResolvedCall { span, args, .. }) = &calls[i.index()] else {
+            let Some(ResolvedCall { span, args, op_span, .. }) = &calls[i.index()] else {
                 continue;
             };
             if args.iter().any(|(a, _)| poisoned[a.index()]) {
@@ -806,7 +808,7 @@ impl<'s> Builder<'s> {
                         ErrorKind::Shape,
                         format!("shape mismatch in `{}`: {why}", self.dag[i].name),
                     )
-                    .at(self.src, *span, described.join(", "));
+                    .at(self.src, *op_span, described.join(", "));
                     for (a, s) in args {
                         d = d.also(*s, shape_text(&self.dag[*a].shape));
                     }
