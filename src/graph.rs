@@ -5,6 +5,7 @@
 //! petgraph holds the structure; it does not leak past [`crate::plan`].
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry as MapEntry;
 use std::sync::Arc;
 
 use std::cmp::Reverse;
@@ -299,6 +300,7 @@ struct Builder<'s> {
     src: &'s Source,
     errors: Diagnostics,
     dag: DiGraph<Item, usize>,
+    /// Name -> vertex. std's SipHash: a hostile file cannot flood it with collisions.
     names: HashMap<String, NodeIndex>,
     leaves: Vec<NodeIndex>,
     /// Names already reported as invalid (references to them are not reported again).
@@ -352,22 +354,27 @@ impl<'s> Builder<'s> {
             self.invalid.push(name.value.clone());
             return None;
         }
-        if let Some(&first) = self.names.get(&name.value) {
-            let first_span = self.dag[first].span;
-            self.error(
-                Diagnostic::new(
-                    ErrorKind::DuplicateName,
-                    format!("`{}` is defined twice", name.value),
-                )
-                .at(self.src, name.span, "defined again here")
-                .also(first_span, "first defined here")
-                .help("names must be unique across `inputs`, `params` and `nodes`; rename one"),
-            );
-            return None;
+        // One hash of the name, whether it is new or a duplicate.
+        match self.names.entry(name.value.clone()) {
+            MapEntry::Vacant(slot) => {
+                let i = self.dag.add_node(item);
+                slot.insert(i);
+                Some(i)
+            }
+            MapEntry::Occupied(first) => {
+                let first_span = self.dag[*first.get()].span;
+                self.error(
+                    Diagnostic::new(
+                        ErrorKind::DuplicateName,
+                        format!("`{}` is defined twice", name.value),
+                    )
+                    .at(self.src, name.span, "defined again here")
+                    .also(first_span, "first defined here")
+                    .help("names must be unique across `inputs`, `params` and `nodes`; rename one"),
+                );
+                None
+            }
         }
-        let i = self.dag.add_node(item);
-        self.names.insert(name.value.clone(), i);
-        Some(i)
     }
 
     fn add_leaves(&mut self, entries: &[Entry<ValueDef>], kind: Kind, bindings: &[Binding]) {
