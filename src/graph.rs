@@ -563,7 +563,12 @@ impl<'s> Builder<'s> {
                 }
             }
             if ok {
-                resolved.push(ResolvedCall { node, args, span, op_span: call.op.span });
+                resolved.push(ResolvedCall {
+                    node,
+                    args,
+                    span,
+                    op_span: call.op.span,
+                });
             }
         }
         resolved
@@ -762,7 +767,13 @@ impl<'s> Builder<'s> {
             let Kind::Node(op) = self.dag[i].kind else {
                 continue;
             };
-            let Some(ResolvedCall { span, args, op_span, .. }) = &calls[i.index()] else {
+            let Some(ResolvedCall {
+                span,
+                args,
+                op_span,
+                ..
+            }) = &calls[i.index()]
+            else {
                 continue;
             };
             if args.iter().any(|(a, _)| poisoned[a.index()]) {

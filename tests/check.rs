@@ -3,29 +3,15 @@
 //! name is an invalid spec with its location; hidden answers stay hidden;
 //! and the finite-difference check catches a wrong backward rule.
 
+mod common;
+use common::bpc;
+
 use std::path::{Path, PathBuf};
 
 use bpc::check::{self, GradcheckOptions, Status};
 use bpc::op::Op;
 use bpc::plan::Plan;
 use bpc::tensor::Value;
-
-/// Runs `bpc` with `args`; returns (exit status, stdout, stderr).
-fn bpc(args: &[&str]) -> (u8, String, String) {
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let mut io = bpc::cli::Io {
-        out: &mut out,
-        err: &mut err,
-        color: false,
-        tty: false,
-    };
-    let status = bpc::cli::run(std::iter::once("bpc").chain(args.iter().copied()), &mut io);
-    (
-        status,
-        String::from_utf8_lossy(&out).into_owned(),
-        String::from_utf8_lossy(&err).into_owned(),
-    )
-}
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -6,28 +6,14 @@
 //! `nonfinite_*` fixtures are valid specs whose numbers go bad: they fail a
 //! check (exit 1) instead of being invalid (exit 2).
 
+mod common;
+use common::bpc;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// Fixtures whose error has no place in the spec file to point at.
 const NO_LOCATION: &[&str] = &[];
-
-/// Runs `bpc` with `args`; returns (exit status, stdout, stderr).
-fn bpc(args: &[&str]) -> (u8, String, String) {
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let mut io = bpc::cli::Io {
-        out: &mut out,
-        err: &mut err,
-        color: false,
-        tty: false,
-    };
-    let status = bpc::cli::run(std::iter::once("bpc").chain(args.iter().copied()), &mut io);
-    (
-        status,
-        String::from_utf8_lossy(&out).into_owned(),
-        String::from_utf8_lossy(&err).into_owned(),
-    )
-}
 
 /// The fixture's path relative to the crate (what the messages show).
 fn relative(path: &Path) -> String {
