@@ -1,0 +1,224 @@
+//! serde-saphyr's errors reworded for people who write specs.
+
+use super::limits;
+use super::location_span;
+use crate::diag::{Diagnostic, ErrorKind, Source, Span};
+
+/// A serde-saphyr error as a diagnostic pointing at its location, reworded
+/// for people who write specs (what was found, what was expected, a fix).
+pub(super) fn yaml_error(source: &Source, e: &serde_saphyr::Error) -> Diagnostic {
+    use serde_saphyr::Error as E;
+    let e = e.without_snippet();
+    // An error met while replaying an alias wraps the error itself.
+    let mut inner = e;
+    while let E::AliasError { error, .. } = inner {
+        inner = error.without_snippet();
+    }
+    let yaml = ErrorKind::Yaml;
+    let (kind, message, label, help): (ErrorKind, String, &str, Option<String>) = match inner {
+        E::Budget { breach, .. } => {
+            let (message, help) = budget_message(breach, source.text.len());
+            (ErrorKind::Limit, message, "limit reached here", Some(help))
+        }
+        E::SerdeInvalidType {
+            unexpected,
+            expected,
+            ..
+        }
+        | E::SerdeInvalidValue {
+            unexpected,
+            expected,
+            ..
+        } => {
+            let found = describe_found(unexpected);
+            let help = type_help(unexpected, expected);
+            (
+                yaml,
+                format!("expected {expected}, found {found}"),
+                "wrong kind of value",
+                Some(help),
+            )
+        }
+        E::SerdeMissingField { field, .. } => (
+            ErrorKind::MissingKey,
+            format!("this mapping has no `{field}`"),
+            "missing a key",
+            Some(match *field {
+                "op" => {
+                    "a node written as a mapping needs `op`: `{ op: mul, args: [a, b] }`".into()
+                }
+                "shape" | "init" => {
+                    "an init needs `shape` and `init`: `{ shape: [2, 3], init: normal, std: 0.1 }`"
+                        .into()
+                }
+                _ => format!("add `{field}: ...`"),
+            }),
+        ),
+        E::SerdeUnknownField {
+            field, expected, ..
+        } => (
+            ErrorKind::UnknownKey,
+            format!("unknown key `{field}`"),
+            "not a key here",
+            Some(
+                crate::diag::did_you_mean(field, expected.iter().copied()).unwrap_or_else(|| {
+                    let keys: Vec<String> = expected.iter().map(|k| format!("`{k}`")).collect();
+                    format!("the keys here are {}", keys.join(", "))
+                }),
+            ),
+        ),
+        E::DuplicateMappingKey { key, .. } => {
+            let key = key
+                .as_deref()
+                .map(|k| format!("`{k}`"))
+                .unwrap_or_else(|| "a key".into());
+            (
+                ErrorKind::DuplicateName,
+                format!("{key} is written twice in the same mapping"),
+                "written again here",
+                Some("each key may appear once in a mapping: remove or rename one".into()),
+            )
+        }
+        E::NonFiniteFloat { value, .. } => (
+            ErrorKind::BadValue,
+            format!("`{value}` is not a finite number"),
+            "not finite",
+            Some(
+                "numbers in a spec are finite f64 values (at most about 1.8e308 in size); \
+                 NaN and infinity cannot be written"
+                    .into(),
+            ),
+        ),
+        E::Eof { .. } => (
+            yaml,
+            "the file ends in the middle of a value".into(),
+            "ends here",
+            Some("close every `[`, `{` and quote that is opened".into()),
+        ),
+        other => {
+            let message = other.to_string();
+            // serde-saphyr appends " at line L, column C"; the underline says that already.
+            let message = match message.find(" at line ") {
+                Some(i) => &message[..i],
+                None => &message,
+            };
+            let message = message.trim().trim_end_matches('.').to_string();
+            let help = if message.contains("tabs") {
+                "indent with spaces: YAML does not allow tabs".to_string()
+            } else if message == "expected mapping start" {
+                return Diagnostic::new(
+                    yaml,
+                    "a spec must be a mapping of keys (`inputs`, `nodes`, `output`, ...) to values",
+                )
+                .at(source, Span::new(0, 0), "not a mapping")
+                .help("start from specs/fruit.yaml: `inputs:`, `nodes:` and `output:` each on a line of their own");
+            } else {
+                "YAML syntax: check the indentation, brackets and quotes here and on the lines above \
+                 (a `[` or `{` left open runs on to the following lines)"
+                    .to_string()
+            };
+            (yaml, message, "here", Some(help))
+        }
+    };
+    let d = Diagnostic::new(kind, message).maybe_help(help);
+    match e.location().and_then(|l| location_span(source, &l)) {
+        Some(span) => d.at(source, span, label),
+        None => d.at(source, Span::new(0, 0), ""),
+    }
+}
+
+/// Message and help for a breached YAML budget.
+fn budget_message(breach: &serde_saphyr::budget::BudgetBreach, len: usize) -> (String, String) {
+    use serde_saphyr::budget::BudgetBreach as B;
+    let aliases =
+        "aliases (`*name`) repeat what their anchor (`&name`) holds; write the values out";
+    match breach {
+        B::Depth { depth } => (
+            format!(
+                "the YAML is nested {depth} levels deep; bpc accepts at most {}",
+                limits::MAX_DEPTH
+            ),
+            "a tensor needs one level of `[` per axis; flatten the structure".into(),
+        ),
+        B::Aliases { aliases: n } => (
+            format!(
+                "the file uses {n} aliases; bpc accepts at most {}",
+                limits::MAX_ALIASES
+            ),
+            aliases.into(),
+        ),
+        B::Anchors { anchors } => (
+            format!(
+                "the file defines {anchors} anchors; bpc accepts at most {}",
+                limits::MAX_ALIASES
+            ),
+            aliases.into(),
+        ),
+        B::Nodes { nodes } => (
+            format!(
+                "the YAML expands to more than {} values (numbers, lists, mappings); bpc allows \
+                 {} per byte of this {len}-byte file, plus {}",
+                nodes.saturating_sub(1),
+                limits::EXPANSION,
+                limits::MIN_VALUES
+            ),
+            aliases.into(),
+        ),
+        B::Events { events } => (
+            format!(
+                "the YAML expands to more than {} parser events",
+                events.saturating_sub(1)
+            ),
+            aliases.into(),
+        ),
+        B::AliasAnchorRatio {
+            aliases: a,
+            anchors,
+        } => (
+            format!("the file uses {a} aliases for only {anchors} anchors"),
+            aliases.into(),
+        ),
+        B::RecordedAnchorEvents { .. } | B::RecordedAnchorBytes { .. } => (
+            "the anchors (`&name`) in this file hold too much".into(),
+            aliases.into(),
+        ),
+        other => (
+            format!("the YAML is too large or too complex to read ({other:?})"),
+            aliases.into(),
+        ),
+    }
+}
+
+/// serde's description of a found value, in the words of a spec.
+fn describe_found(unexpected: &str) -> String {
+    match unexpected {
+        "unit value" => "nothing (an empty value, or `null`)".into(),
+        "sequence" => "a list".into(),
+        "map" => "a mapping".into(),
+        other => other.replace('"', "`"),
+    }
+}
+
+/// A fix for a value of the wrong kind, from what was expected.
+fn type_help(unexpected: &str, expected: &str) -> String {
+    if unexpected == "unit value" {
+        return "write a value after the `:`, for example `n_X: 2`".into();
+    }
+    if expected.starts_with("a call") {
+        return "a node is an op applied to arguments, like `y: mul(a, 2)`; \
+                put a constant under `inputs` instead"
+            .into();
+    }
+    if expected.starts_with("a number or a list of numbers") {
+        return "every element of a tensor is a number, like `[[1, 2], [3, 4]]`".into();
+    }
+    if expected.starts_with("a number, a list") {
+        return "a value is a number (`2`), a rectangular list (`[[1, 2], [3, 4]]`) \
+                or an init (`{ shape: [2, 3], init: normal, std: 0.1 }`)"
+            .into();
+    }
+    if expected.starts_with("a mapping of names") {
+        return "write one `name: definition` per line, indented under the key".into();
+    }
+    format!("write {expected} here")
+}
