@@ -1,0 +1,308 @@
+//! Resolving a spec's definitions: leaves and their values, bindings from
+//! `--set` and `data`, nodes with their ops, attributes and arguments.
+
+use super::values::{declared_elements, format_literal, over_total, value_of};
+use super::{
+    BindMode, Binding, Builder, Item, Kind, MAX_ELEMENTS, MAX_TOTAL_ELEMENTS, ResolvedCall,
+    placeholder,
+};
+use crate::diag::{Diagnostic, ErrorKind, Span, did_you_mean};
+use crate::op::{AttrKind, Op, SIGNATURES, signature};
+use crate::spec::{self, Arg, Attr, Entry, Spec, ValueDef};
+use crate::tensor::{Value, shape_text};
+
+impl Builder<'_> {
+    pub(super) fn add_leaves(
+        &mut self,
+        entries: &[Entry<ValueDef>],
+        kind: Kind,
+        bindings: &[Binding],
+    ) {
+        for e in entries {
+            // A leaf replaced by data need not have a valid value of its own.
+            let rebound = bindings
+                .iter()
+                .any(|b| b.name == e.name.value && b.mode == BindMode::Data);
+            // When the leaves together are too big, nothing is allocated: the
+            // leaf that crosses the limit is reported, the others left empty.
+            let n = if rebound {
+                0
+            } else {
+                declared_elements(&e.def.value)
+            };
+            let before = self.declared;
+            self.declared = self.declared.saturating_add(n.min(MAX_ELEMENTS + 1));
+            let value = if self.leaves_too_big {
+                if before <= MAX_TOTAL_ELEMENTS
+                    && self.declared > MAX_TOTAL_ELEMENTS
+                    && n <= MAX_ELEMENTS
+                {
+                    self.error(over_total(self.src, e.def.span, &e.name.value, n));
+                }
+                None
+            } else {
+                match value_of(self.src, &e.def) {
+                    Ok(v) => Some(v),
+                    Err(d) if !rebound => {
+                        self.error(d);
+                        None
+                    }
+                    Err(_) => None,
+                }
+            };
+            self.elements = self
+                .elements
+                .saturating_add(value.as_ref().map_or(0, |v| v.len()));
+            let shape = value
+                .as_ref()
+                .map(|v| v.shape().to_vec())
+                .unwrap_or_default();
+            let item = Item {
+                name: e.name.value.clone(),
+                kind,
+                shape,
+                span: e.name.span,
+                value,
+            };
+            if let Some(i) = self.declare(&e.name, item) {
+                self.leaves.push(i);
+            }
+        }
+    }
+
+    pub(super) fn apply_bindings(&mut self, spec: &Spec, bindings: &[Binding]) {
+        let node_names: Vec<&str> = spec.nodes.iter().map(|e| e.name.value.as_str()).collect();
+        for bind in bindings {
+            let found = self.names.get(&bind.name).copied();
+            match (found, bind.mode) {
+                (Some(i), BindMode::Replace) => {
+                    let item = &mut self.dag[i];
+                    let old = item.value.as_ref().map(|v| v.shape().to_vec());
+                    if old.as_deref().is_some_and(|s| s != bind.value.shape()) {
+                        let old = old.unwrap_or_default();
+                        let d = Diagnostic::new(
+                            ErrorKind::Usage,
+                            format!(
+                                "--set `{}`: the new value has shape {} but `{}` has shape {}",
+                                bind.name,
+                                shape_text(bind.value.shape()),
+                                bind.name,
+                                shape_text(&old)
+                            ),
+                        )
+                        .help(format!("give a value of shape {}", shape_text(&old)));
+                        let d = match &bind.origin {
+                            Some((s, span)) => d.at(s, *span, "wrong shape"),
+                            None => d,
+                        };
+                        self.error(d);
+                    } else {
+                        item.shape = bind.value.shape().to_vec();
+                        item.value = Some(bind.value.clone());
+                    }
+                }
+                (Some(i), BindMode::Data) => {
+                    let item = &mut self.dag[i];
+                    item.shape = bind.value.shape().to_vec();
+                    item.value = Some(bind.value.clone());
+                }
+                (None, BindMode::Data) if !node_names.contains(&bind.name.as_str()) => {
+                    let item = Item {
+                        name: bind.name.clone(),
+                        kind: Kind::Input,
+                        shape: bind.value.shape().to_vec(),
+                        span: bind.origin.as_ref().map(|o| o.1).unwrap_or_default(),
+                        value: Some(bind.value.clone()),
+                    };
+                    let i = self.dag.add_node(item);
+                    self.names.insert(bind.name.clone(), i);
+                    self.leaves.push(i);
+                }
+                (None, _) => {
+                    let leaves = spec
+                        .inputs
+                        .iter()
+                        .chain(&spec.params)
+                        .map(|e| e.name.value.as_str());
+                    let what = if bind.mode == BindMode::Data {
+                        "data binds"
+                    } else {
+                        "--set"
+                    };
+                    let msg = if node_names.contains(&bind.name.as_str()) {
+                        format!(
+                            "{what} `{}`: that is a node, not an input or param",
+                            bind.name
+                        )
+                    } else {
+                        format!("{what} `{}`: no input or param has that name", bind.name)
+                    };
+                    let d = Diagnostic::new(ErrorKind::Usage, msg).help(
+                        did_you_mean(&bind.name, leaves)
+                            .unwrap_or_else(|| "only inputs and params can be set".into()),
+                    );
+                    let d = match &bind.origin {
+                        Some((s, span)) => d.at(s, *span, "no such leaf"),
+                        None => d,
+                    };
+                    self.error(d);
+                }
+            }
+        }
+    }
+
+    pub(super) fn add_nodes(&mut self, entries: &[Entry<spec::NodeDef>]) -> Vec<ResolvedCall> {
+        // Declare every node first so references may point forward in the file.
+        let mut declared = Vec::new();
+        for e in entries {
+            let call = match e.def.value.to_call(self.src, e.def.span) {
+                Ok(c) => c,
+                Err(d) => {
+                    self.error(d);
+                    // Still declare the name, so references to it are not reported too.
+                    let item = placeholder(&e.name, Kind::Literal);
+                    self.declare(&e.name, item);
+                    continue;
+                }
+            };
+            let op = self.check_op(&call, e.def.span);
+            let kind = op.map(Kind::Node).unwrap_or(Kind::Literal);
+            if let Some(i) = self.declare(&e.name, placeholder(&e.name, kind)) {
+                self.dag[i].span = e.name.span;
+                if op.is_some() {
+                    declared.push((i, call, e.def.span));
+                }
+            }
+        }
+        let mut resolved = Vec::new();
+        for (node, call, span) in declared {
+            let mut args = Vec::new();
+            let mut ok = true;
+            for arg in &call.args {
+                match &arg.value {
+                    Arg::Name(name) => match self.names.get(name) {
+                        Some(&i) => args.push((i, arg.span)),
+                        None if self.invalid.contains(name) => ok = false,
+                        None => {
+                            ok = false;
+                            let what = format!("argument of `{}`", self.dag[node].name);
+                            let d = self.unknown_name(name, arg.span, &what);
+                            self.error(d);
+                        }
+                    },
+                    Arg::Number(x) => {
+                        let item = Item {
+                            name: format_literal(*x),
+                            kind: Kind::Literal,
+                            shape: vec![],
+                            span: arg.span,
+                            value: Some(Value::Scalar(*x)),
+                        };
+                        args.push((self.dag.add_node(item), arg.span));
+                    }
+                }
+            }
+            if ok {
+                resolved.push(ResolvedCall {
+                    node,
+                    args,
+                    span,
+                    op_span: call.op.span,
+                });
+            }
+        }
+        resolved
+    }
+
+    /// Checks the op name, arity and attributes; the op when all is well.
+    pub(super) fn check_op(&mut self, call: &spec::Call, span: Span) -> Option<Op> {
+        let Some(sig) = signature(&call.op.value) else {
+            self.error(
+                Diagnostic::new(
+                    ErrorKind::UnknownOp,
+                    format!("unknown op `{}`", call.op.value),
+                )
+                .at(self.src, call.op.span, "not an op")
+                .help(
+                    did_you_mean(&call.op.value, SIGNATURES.iter().map(|s| s.name))
+                        .unwrap_or_else(|| "see the list of ops in the README".into()),
+                ),
+            );
+            return None;
+        };
+        let mut ok = true;
+        if call.args.len() != sig.args.len() {
+            ok = false;
+            let n = sig.args.len();
+            self.error(
+                Diagnostic::new(
+                    ErrorKind::Arity,
+                    format!(
+                        "`{}` takes {n} argument{}, found {}",
+                        sig.name,
+                        if n == 1 { "" } else { "s" },
+                        call.args.len()
+                    ),
+                )
+                .at(self.src, span, "wrong number of arguments")
+                .help(format!("write it as `{}`", sig.usage())),
+            );
+        }
+        let mut numbers: Vec<(&str, f64)> = Vec::new();
+        for (key, val) in &call.attrs {
+            let Some((name, kind, _)) = sig.attrs.iter().find(|(n, _, _)| *n == key.value) else {
+                ok = false;
+                let help = match did_you_mean(&key.value, sig.attrs.iter().map(|a| a.0)) {
+                    Some(h) => h,
+                    None if sig.attrs.is_empty() => format!("`{}` takes no attributes", sig.name),
+                    None => format!("usage: `{}`", sig.usage()),
+                };
+                self.error(
+                    Diagnostic::new(
+                        ErrorKind::UnknownAttribute,
+                        format!("`{}` has no attribute `{}`", sig.name, key.value),
+                    )
+                    .at(self.src, key.span, "unknown attribute")
+                    .help(help),
+                );
+                continue;
+            };
+            let number = match (&val.value, kind) {
+                (Attr::Number(x), AttrKind::Axis) if x.fract() == 0.0 && x.abs() < 64.0 => Some(*x),
+                (Attr::Number(x), AttrKind::Number) if x.is_finite() => Some(*x),
+                _ => None,
+            };
+            match number {
+                Some(x) => numbers.push((name, x)),
+                None => {
+                    ok = false;
+                    let (want, example) = match kind {
+                        AttrKind::Axis => ("an integer axis", "axis=1 or axis=-1"),
+                        AttrKind::Number => ("a number", "alpha=0.2"),
+                    };
+                    let found = match &val.value {
+                        Attr::Number(x) => format_literal(*x),
+                        Attr::Text(t) => t.clone(),
+                    };
+                    self.error(
+                        Diagnostic::new(
+                            ErrorKind::BadValue,
+                            format!(
+                                "attribute `{name}` of `{}` must be {want}, found `{found}`",
+                                sig.name
+                            ),
+                        )
+                        .at(self.src, val.span, format!("expected {want}"))
+                        .help(format!("for example `{example}`")),
+                    );
+                }
+            }
+        }
+        if !ok {
+            return None;
+        }
+        Op::from_parts(sig.name, |k| {
+            numbers.iter().find(|(n, _)| *n == k).map(|(_, x)| *x)
+        })
+    }
+}

@@ -1,0 +1,137 @@
+//! Leaf values: literals checked and converted, inits generated, within limits.
+
+use super::{MAX_ELEMENTS, MAX_TOTAL_ELEMENTS, backticked};
+use crate::diag::{Diagnostic, ErrorKind, Source, Sp, Span, did_you_mean};
+use crate::init::{self, INIT_NAMES, Init};
+use crate::spec::{self, ValueDef};
+use crate::tensor::{Array, Value};
+
+/// A literal's name: its shortest round-trip text (`0.5`, `2`).
+pub fn format_literal(x: f64) -> String {
+    format!("{x}")
+}
+
+/// The value of a leaf definition, or why it has none.
+pub fn value_of(src: &Source, def: &Sp<ValueDef>) -> Result<Value, Diagnostic> {
+    match &def.value {
+        ValueDef::Literal { shape, data } => {
+            if data.len() > MAX_ELEMENTS {
+                return Err(too_big(src, def.span, data.len()));
+            }
+            let arr = Array::from_shape_vec(ndarray::IxDyn(shape), data.clone()).map_err(|e| {
+                Diagnostic::new(ErrorKind::BadTensor, e.to_string()).at(src, def.span, "")
+            })?;
+            Ok(Value::from_array(arr))
+        }
+        ValueDef::Bad { message, span } => {
+            Err(Diagnostic::new(ErrorKind::BadTensor, message.clone())
+                .at(
+                    src,
+                    if *span == Span::default() {
+                        def.span
+                    } else {
+                        *span
+                    },
+                    "here",
+                )
+                .help("a tensor is a rectangular nested list of numbers, like `[[1, 2], [3, 4]]`"))
+        }
+        ValueDef::Init(init) => init_value(src, init),
+    }
+}
+
+/// Elements a leaf definition asks for, known before anything is allocated.
+pub(super) fn declared_elements(def: &ValueDef) -> usize {
+    match def {
+        ValueDef::Literal { data, .. } => data.len(),
+        ValueDef::Init(init) => init
+            .shape
+            .value
+            .iter()
+            .try_fold(1usize, |a, &d| {
+                a.checked_mul(usize::try_from(d).unwrap_or(0))
+            })
+            .unwrap_or(usize::MAX),
+        ValueDef::Bad { .. } => 0,
+    }
+}
+
+pub(super) fn over_total(src: &Source, span: Span, name: &str, n: usize) -> Diagnostic {
+    Diagnostic::new(
+        ErrorKind::Limit,
+        format!(
+            "`{name}` ({n} elements) brings the graph's values over {MAX_TOTAL_ELEMENTS} elements \
+             in all, the most bpc allows"
+        ),
+    )
+    .at(src, span, "over the limit from here")
+    .help("use smaller shapes")
+}
+
+pub(super) fn too_big(src: &Source, span: Span, n: usize) -> Diagnostic {
+    Diagnostic::new(
+        ErrorKind::Limit,
+        format!("this tensor would have {n} elements; bpc allows at most {MAX_ELEMENTS}"),
+    )
+    .at(src, span, "too large")
+    .help("use a smaller shape")
+}
+
+fn init_value(src: &Source, def: &spec::InitDef) -> Result<Value, Diagnostic> {
+    let sp_of = |loc: &serde_saphyr::Location| {
+        let s = loc.span();
+        let start = s.byte_offset().unwrap_or(0) as usize;
+        Span::new(start, start + s.byte_len().unwrap_or(0) as usize)
+    };
+    let shape_span = sp_of(&def.shape.referenced);
+    let mut shape = Vec::new();
+    let mut total: usize = 1;
+    for &d in &def.shape.value {
+        if d < 0 {
+            return Err(Diagnostic::new(
+                ErrorKind::BadValue,
+                format!("a shape cannot have a negative length, found {d}"),
+            )
+            .at(src, shape_span, "negative length")
+            .help("write each axis length as a whole number >= 0, like `shape: [2, 3]`"));
+        }
+        let d = d as usize;
+        total = total.saturating_mul(d);
+        shape.push(d);
+    }
+    if total > MAX_ELEMENTS {
+        return Err(too_big(src, shape_span, total));
+    }
+    let name = def.init.value.as_str();
+    let num =
+        |o: &Option<serde_saphyr::Spanned<f64>>, d: f64| o.as_ref().map(|s| s.value).unwrap_or(d);
+    let init = match name {
+        "zeros" => Init::Zeros,
+        "ones" => Init::Ones,
+        "normal" => Init::Normal {
+            mean: num(&def.mean, 0.0),
+            std: num(&def.std, 1.0),
+        },
+        "uniform" => Init::Uniform {
+            low: num(&def.low, 0.0),
+            high: num(&def.high, 1.0),
+        },
+        "xavier" => Init::Xavier,
+        "he" => Init::He,
+        _ => {
+            return Err(
+                Diagnostic::new(ErrorKind::BadValue, format!("unknown init `{name}`"))
+                    .at(src, sp_of(&def.init.referenced), "not an init")
+                    .help(
+                        did_you_mean(name, INIT_NAMES.iter().copied())
+                            .unwrap_or_else(|| format!("the inits are {}", backticked(INIT_NAMES))),
+                    ),
+            );
+        }
+    };
+    let seed = def.seed.as_ref().map(|s| s.value).unwrap_or(0);
+    let data = init::generate(init, &shape, seed);
+    let arr = Array::from_shape_vec(ndarray::IxDyn(&shape), data)
+        .map_err(|e| Diagnostic::new(ErrorKind::BadValue, e.to_string()))?;
+    Ok(Value::from_array(arr))
+}
