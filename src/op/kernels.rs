@@ -1,0 +1,401 @@
+//! Tensor kernels of the ops that are not elementwise: each forward next to
+//! its vector-Jacobian product, with the derivative in a comment.
+
+use ndarray::{Array2, ArrayViewD, Axis, IxDyn, Zip};
+
+use super::{ArgGrads, Pair};
+use crate::broadcast::{broadcast_shapes, unbroadcast, zip_map};
+use crate::tensor::{Array, Shape, Value, shape_text};
+
+/// The only gradient value of a scalar-valued op.
+pub(super) fn scalar_of(g: &Value) -> Option<f64> {
+    if g.len() == 1 { g.iter().next() } else { None }
+}
+
+/// `axis` (negative counts from the end) as an index into `shape`.
+pub(super) fn normalize_axis(axis: isize, shape: &[usize]) -> Result<usize, String> {
+    let rank = shape.len() as isize;
+    let i = if axis < 0 { axis + rank } else { axis };
+    if (0..rank).contains(&i) {
+        Ok(i as usize)
+    } else {
+        Err(format!(
+            "axis {axis} is out of range for a tensor of rank {rank} (shape {})",
+            shape_text(shape)
+        ))
+    }
+}
+
+/// `x` with its axes reversed, in standard layout.
+pub(super) fn transposed(x: ArrayViewD<'_, f64>) -> Value {
+    Value::from_array(x.t().as_standard_layout().into_owned())
+}
+
+/// The result shape of `a @ b` under NumPy's rules for 1-D and 2-D operands.
+pub(super) fn matmul_shape(a: &[usize], b: &[usize]) -> Result<Shape, String> {
+    let (ab, sa, sb) = (
+        format!("{} @ {}", shape_text(a), shape_text(b)),
+        a.len(),
+        b.len(),
+    );
+    if !(1..=2).contains(&sa) || !(1..=2).contains(&sb) {
+        return Err(format!("matmul needs 1-D or 2-D operands, got {ab}"));
+    }
+    let (ka, kb) = (a[sa - 1], b[0]);
+    if ka != kb {
+        return Err(format!(
+            "matmul needs the inner dimensions to agree: {ab} ({ka} vs {kb})"
+        ));
+    }
+    // [m, k] @ [k, n] = [m, n]; a 1-D operand contributes no axis.
+    Ok(a[..sa - 1].iter().chain(&b[1..]).copied().collect())
+}
+
+/// `(m, k, n)`: the operands of `a @ b` as matrices [m, k] and [k, n]
+/// (a 1-D `a` is a row, a 1-D `b` a column).
+pub(super) fn matrix_dims(a: &[usize], b: &[usize]) -> Option<(usize, usize, usize)> {
+    let (m, k) = match *a {
+        [k] => (1, k),
+        [m, k] => (m, k),
+        _ => return None,
+    };
+    let n = match *b {
+        [_] => 1,
+        [_, n] => n,
+        _ => return None,
+    };
+    Some((m, k, n))
+}
+
+/// `a @ b`, reshaped to `shape` (the result of [`matmul_shape`]).
+pub(super) fn matmul(a: &Value, b: &Value, shape: &[usize]) -> Option<Value> {
+    let (m, k, n) = matrix_dims(a.shape(), b.shape())?;
+    let (av, bv) = (a.view(), b.view());
+    let c = av.to_shape((m, k)).ok()?.dot(&bv.to_shape((k, n)).ok()?);
+    reshaped(c, shape)
+}
+
+/// Gradients of `a @ b` from `g` (its shape): with A [m, k], B [k, n] and G [m, n],
+/// d/dA = G Bᵀ and d/dB = Aᵀ G, reshaped back to 1-D where an operand was 1-D.
+pub(super) fn matmul_backward(
+    a: &Value,
+    b: &Value,
+    g: ArrayViewD<'_, f64>,
+    wants: [bool; 2],
+) -> Option<Pair> {
+    let (m, k, n) = matrix_dims(a.shape(), b.shape())?;
+    let gm = g.to_shape((m, n)).ok()?;
+    let (av, bv) = (a.view(), b.view());
+    // d/dA (A B) = G Bᵀ
+    let ga = want!(
+        wants[0],
+        reshaped(gm.dot(&bv.to_shape((k, n)).ok()?.t()), a.shape())
+    );
+    // d/dB (A B) = Aᵀ G
+    let gb = want!(
+        wants[1],
+        reshaped(av.to_shape((m, k)).ok()?.t().dot(&gm), b.shape())
+    );
+    Some((ga, gb))
+}
+
+/// A matrix reshaped (row-major) to `shape`.
+pub(super) fn reshaped(x: Array2<f64>, shape: &[usize]) -> Option<Value> {
+    let x = x.into_dyn();
+    if x.shape() == shape {
+        return Some(Value::from_array(x));
+    }
+    // A product is in standard layout, so this moves rather than copies.
+    x.into_shape_with_order(IxDyn(shape))
+        .ok()
+        .map(Value::from_array)
+}
+
+/// Σ x (or mean x) over `axis`, or over all elements.
+pub(super) fn reduce(x: &Value, axis: Option<isize>, mean: bool) -> Option<Value> {
+    let xv = x.view();
+    let (sum, n) = match axis {
+        None => (Array::from_elem(IxDyn(&[]), xv.sum()), xv.len()),
+        Some(axis) => {
+            let i = normalize_axis(axis, xv.shape()).ok()?;
+            (xv.sum_axis(Axis(i)), xv.shape()[i])
+        }
+    };
+    // mean x = Σ x / n
+    Some(Value::from_array(if mean { sum / n as f64 } else { sum }))
+}
+
+/// Gradient of [`reduce`]: d/dxᵢ Σ x = 1, d/dxᵢ mean x = 1/n, so `g` is
+/// spread back over the reduced axis (or everywhere).
+pub(super) fn reduce_backward(
+    x: &Value,
+    axis: Option<isize>,
+    mean: bool,
+    g: &Value,
+) -> Option<Value> {
+    let (gv, n) = match axis {
+        None => (g.view(), x.len()),
+        Some(axis) => {
+            let i = normalize_axis(axis, x.shape()).ok()?;
+            (g.view().insert_axis(Axis(i)), x.shape()[i])
+        }
+    };
+    let spread = gv.broadcast(x.shape())?;
+    let n = if mean { n as f64 } else { 1.0 };
+    Some(Value::from_array(spread.mapv(|g| g / n)))
+}
+
+/// Softmax (or log-softmax) of `x` along `axis`.
+pub(super) fn softmax(x: &Value, axis: isize, log: bool) -> Option<Value> {
+    let i = normalize_axis(axis, x.shape()).ok()?;
+    Some(Value::from_array(softmax_lanes(x.view(), i, log)))
+}
+
+/// Gradient of [`softmax`], from its output `y` and the upstream `g`.
+pub(super) fn softmax_backward(y: &Value, g: &Value, axis: isize, log: bool) -> Option<Value> {
+    let i = normalize_axis(axis, y.shape()).ok()?;
+    (y.shape() == g.shape())
+        .then(|| Value::from_array(softmax_lanes_backward(y.view(), g.view(), i, log)))
+}
+
+/// Softmax (or log-softmax) of `x` along `axis`, stable: each lane's max is
+/// subtracted first.
+pub(super) fn softmax_lanes(x: ArrayViewD<'_, f64>, axis: usize, log: bool) -> Array {
+    let mut y = x.to_owned();
+    for mut lane in y.lanes_mut(Axis(axis)) {
+        let m = lane.fold(f64::NEG_INFINITY, |acc, &v| acc.max(v));
+        if log {
+            // log_softmax x = x - m - ln Σ e^(x - m)
+            let lse = lane.fold(0.0, |acc, &v| acc + (v - m).exp()).ln();
+            lane.mapv_inplace(|v| v - m - lse);
+        } else {
+            // softmax x = e^(x - m) / Σ e^(x - m)
+            lane.mapv_inplace(|v| (v - m).exp());
+            let s = lane.sum();
+            lane.mapv_inplace(|v| v / s);
+        }
+    }
+    y
+}
+
+/// VJP of softmax (or log-softmax) along `axis`, from its output `y` and `g`.
+pub(super) fn softmax_lanes_backward(
+    y: ArrayViewD<'_, f64>,
+    g: ArrayViewD<'_, f64>,
+    axis: usize,
+    log: bool,
+) -> Array {
+    let mut gx = Array::zeros(y.raw_dim());
+    let ax = Axis(axis);
+    Zip::from(gx.lanes_mut(ax))
+        .and(y.lanes(ax))
+        .and(g.lanes(ax))
+        .for_each(|mut gx, y, g| {
+            if log {
+                // ∂yⱼ/∂xᵢ = δᵢⱼ - softmaxᵢ: gx = g - e^y Σ g
+                let sum_g = g.sum();
+                Zip::from(&mut gx)
+                    .and(&y)
+                    .and(&g)
+                    .for_each(|gx, &y, &g| *gx = g - y.exp() * sum_g);
+            } else {
+                // ∂yⱼ/∂xᵢ = yⱼ(δᵢⱼ - yᵢ): gx = y (g - Σ g y)
+                let dot = Zip::from(&y).and(&g).fold(0.0, |acc, &y, &g| acc + y * g);
+                Zip::from(&mut gx)
+                    .and(&y)
+                    .and(&g)
+                    .for_each(|gx, &y, &g| *gx = y * (g - dot));
+            }
+        });
+    gx
+}
+
+/// affine(x, W, b) = x @ W + b, of `shape` (b broadcasts).
+pub(super) fn affine(x: &Value, w: &Value, b: &Value, shape: &[usize]) -> Option<Value> {
+    let m = matmul(x, w, &matmul_shape(x.shape(), w.shape()).ok()?)?;
+    zip_map(&m.view(), &b.view(), shape, |m, b| m + b).map(Value::from_array)
+}
+
+/// Gradients of [`affine`]: d/d(xW) (xW + b) = 1 and d/db = 1, so `g` is
+/// unbroadcast to each addend, then the matmul's rule gives x's and W's.
+pub(super) fn affine_backward(
+    x: &Value,
+    w: &Value,
+    b: &Value,
+    g: &Value,
+    wants: [bool; 3],
+) -> Option<ArgGrads> {
+    let (gx, gw) = if wants[0] || wants[1] {
+        let gm = unbroadcast(g.to_array(), &matmul_shape(x.shape(), w.shape()).ok()?)?;
+        matmul_backward(x, w, gm.view(), [wants[0], wants[1]])?
+    } else {
+        (None, None)
+    };
+    Some([
+        gx,
+        gw,
+        want!(wants[2], unbroadcast(g.to_array(), b.shape())),
+    ])
+}
+
+/// mse = Σ (p - t)² / n over the broadcast shape.
+pub(super) fn mse(p: &Value, t: &Value) -> Option<Value> {
+    let shape = broadcast_shapes(p.shape(), t.shape()).ok()?;
+    let sq = zip_map(&p.view(), &t.view(), &shape, |p, t| (p - t) * (p - t))?;
+    Some(Value::Scalar(sq.sum() / sq.len() as f64))
+}
+
+/// Gradients of [`mse`] given the upstream scalar `g`.
+pub(super) fn mse_backward(p: &Value, t: &Value, g: f64, wants: [bool; 2]) -> Option<Pair> {
+    let shape = broadcast_shapes(p.shape(), t.shape()).ok()?;
+    let n = shape.iter().product::<usize>() as f64;
+    // d/dp mean (p - t)² = 2(p - t)/n, d/dt mean (p - t)² = -2(p - t)/n
+    let dp = zip_map(&p.view(), &t.view(), &shape, |p, t| 2.0 * (p - t) * g / n)?;
+    let gt = want!(wants[1], unbroadcast(-&dp, t.shape()));
+    Some((want!(wants[0], unbroadcast(dp, p.shape())), gt))
+}
+
+/// bce = mean of -(y ln p + (1 - y) ln(1 - p)) over the broadcast shape.
+///
+/// Not clamped (PyTorch's BCELoss clamps the logs at -100): p outside (0, 1)
+/// gives inf or NaN, which the engine reports.
+pub(super) fn bce(p: &Value, y: &Value) -> Option<Value> {
+    let shape = broadcast_shapes(p.shape(), y.shape()).ok()?;
+    let terms = zip_map(&p.view(), &y.view(), &shape, |p, y| {
+        -(y * p.ln() + (1.0 - y) * (1.0 - p).ln())
+    })?;
+    Some(Value::Scalar(terms.sum() / terms.len() as f64))
+}
+
+/// Gradients of [`bce`] given the upstream scalar `g`.
+pub(super) fn bce_backward(p: &Value, y: &Value, g: f64, wants: [bool; 2]) -> Option<Pair> {
+    let shape = broadcast_shapes(p.shape(), y.shape()).ok()?;
+    let g = g / shape.iter().product::<usize>() as f64;
+    let (pv, yv) = (p.view(), y.view());
+    // d/dp bce = (p - y)/(p(1 - p))/n
+    let gp = want!(wants[0], {
+        let d = zip_map(&pv, &yv, &shape, |p, y| g * (p - y) / (p * (1.0 - p)))?;
+        unbroadcast(d, p.shape())
+    });
+    // d/dy bce = -(ln p - ln(1 - p))/n
+    let gy = want!(wants[1], {
+        let d = zip_map(&pv, &yv, &shape, |p, _| -g * (p.ln() - (1.0 - p).ln()))?;
+        unbroadcast(d, y.shape())
+    });
+    Some((gp, gy))
+}
+
+/// Checks cross_entropy's shapes: logits [N, C] (or [C], one row); the target
+/// is either of the logits' shape (one-hot or probability rows) or one class
+/// index per row ([N], or [] for 1-D logits).
+pub(super) fn cross_entropy_layout(logits: &[usize], target: &[usize]) -> Result<(), String> {
+    if !(1..=2).contains(&logits.len()) {
+        return Err(format!(
+            "cross_entropy needs logits of shape [N, C] (or [C] for one row), got {}",
+            shape_text(logits)
+        ));
+    }
+    let rows = &logits[..logits.len() - 1];
+    if target == logits || target == rows {
+        return Ok(());
+    }
+    Err(format!(
+        "cross_entropy needs a target of the logits' shape {} (one-hot or probability rows) \
+         or of shape {} (class indices), got logits {} and target {}",
+        shape_text(logits),
+        shape_text(rows),
+        shape_text(logits),
+        shape_text(target)
+    ))
+}
+
+/// `(N, C)` for logits of shape [N, C] or [C].
+pub(super) fn rows_cols(logits: &[usize]) -> Option<(usize, usize)> {
+    match *logits {
+        [c] => Some((1, c)),
+        [n, c] => Some((n, c)),
+        _ => None,
+    }
+}
+
+/// A class index: an integer in `[0, C)`.
+pub(super) fn class_index(t: f64, classes: usize) -> Option<usize> {
+    (t >= 0.0 && t < classes as f64 && t.fract() == 0.0).then_some(t as usize)
+}
+
+/// log_softmax of the logits as [N, C] rows.
+pub(super) fn log_softmax_rows(logits: &Value) -> Option<Array2<f64>> {
+    let (n, c) = rows_cols(logits.shape())?;
+    let z = logits.view();
+    let z = z.to_shape((n, c)).ok()?;
+    softmax_lanes(z.view().into_dyn(), 1, true)
+        .into_dimensionality()
+        .ok()
+}
+
+/// cross_entropy = -Σ t ⊙ log_softmax(z) / N; with class indices t picks one
+/// entry per row, and a row with an invalid index is NaN.
+pub(super) fn cross_entropy(logits: &Value, target: &Value) -> Option<Value> {
+    let ls = log_softmax_rows(logits)?;
+    let (n, c) = ls.dim();
+    let tv = target.view();
+    let total = if target.shape() == logits.shape() {
+        let t = tv.to_shape((n, c)).ok()?;
+        -Zip::from(&t).and(&ls).fold(0.0, |acc, &t, &l| acc + t * l)
+    } else {
+        let t = tv.to_shape(n).ok()?;
+        let picked =
+            |(row, &t): (usize, &f64)| class_index(t, c).map_or(f64::NAN, |j| -ls[[row, j]]);
+        t.iter().enumerate().map(picked).sum()
+    };
+    Some(Value::Scalar(total / n as f64))
+}
+
+/// Gradients of [`cross_entropy`] for the logits and the target, given the upstream scalar `g`.
+pub(super) fn cross_entropy_backward(
+    logits: &Value,
+    target: &Value,
+    g: f64,
+    wants: [bool; 2],
+) -> Option<Pair> {
+    let ls = log_softmax_rows(logits)?;
+    let (n, c) = ls.dim();
+    let scale = g / n as f64;
+    let tv = target.view();
+    if target.shape() == logits.shape() {
+        let t = tv.to_shape((n, c)).ok()?;
+        // d/dz -Σ t ⊙ log_softmax z = softmax(z)·Σt - t (= softmax - onehot for one-hot rows)
+        let gz = want!(wants[0], {
+            let mut d = Array2::zeros((n, c));
+            Zip::from(d.rows_mut())
+                .and(ls.rows())
+                .and(t.rows())
+                .for_each(|mut d, l, t| {
+                    let sum_t = t.sum();
+                    Zip::from(&mut d)
+                        .and(&l)
+                        .and(&t)
+                        .for_each(|d, &l, &t| *d = scale * (l.exp() * sum_t - t));
+                });
+            reshaped(d, logits.shape())
+        });
+        // d/dt -Σ t ⊙ log_softmax z = -log_softmax z
+        let gt = want!(wants[1], reshaped(ls.mapv(|l| -scale * l), target.shape()));
+        Some((gz, gt))
+    } else {
+        let t = tv.to_shape(n).ok()?;
+        // d/dz = softmax(z) - onehot(t); NaN for a row whose index is invalid
+        let gz = want!(wants[0], {
+            let mut d = ls.mapv(|l| scale * l.exp());
+            for (mut row, &t) in d.rows_mut().into_iter().zip(t.iter()) {
+                match class_index(t, c) {
+                    Some(j) => row[j] -= scale,
+                    None => row.fill(f64::NAN),
+                }
+            }
+            reshaped(d, logits.shape())
+        });
+        // class indices are not differentiable: a zero gradient
+        Some((gz, wants[1].then(|| Value::full(target.shape(), 0.0))))
+    }
+}
