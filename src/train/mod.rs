@@ -4,7 +4,7 @@
 //! set bound, and per step copies the batch's rows into reusable buffers in
 //! the data-bound input slots, runs [`eval::forward`] and [`eval::backward`]
 //! (which zeroes the gradient buffers in place), and updates the params in
-//! place with an [`optim::State`]. The command around it lives in [`cmd`].
+//! place with an [`optim::State`]. The command around it lives in [`mod@cmd`].
 
 pub mod cmd;
 pub mod metric;
