@@ -95,8 +95,14 @@ pub fn forward(plan: &Plan, values: &mut [Value]) -> Option<NonFinite> {
             }
             values[step.out.index()] = Value::Scalar(y);
         } else {
+            // Reuse the previous result's buffer when the op can write into it
+            // (training evaluates the same plan again and again).
+            let mut out = std::mem::replace(&mut values[step.out.index()], Value::Scalar(0.0));
             let args = arg_refs(step, values);
-            let out = step.op.forward(&args[..step.arity as usize]);
+            let args = &args[..step.arity as usize];
+            if !step.op.forward_into(args, &mut out) {
+                out = step.op.forward(args);
+            }
             if first.is_none()
                 && let Some((index, value)) = out.first_nonfinite()
             {
@@ -150,13 +156,41 @@ pub fn backward(plan: &Plan, values: &[Value], grads: &mut Vec<Value>) -> Option
                 add(1, gb);
             }
         } else {
+            let g = std::mem::replace(&mut grads[step.out.index()], Value::Scalar(0.0));
             let args = arg_refs(step, values);
-            let contribs = step.op.backward(
-                &args[..step.arity as usize],
-                &values[step.out.index()],
-                &grads[step.out.index()],
-                step.wants,
-            );
+            let args = &args[..step.arity as usize];
+            let out = &values[step.out.index()];
+            // First, contributions the op can add straight into the gradient
+            // buffer (no temporary); the rest through the allocating rule.
+            let mut rest = step.wants;
+            for (k, want) in rest.iter_mut().enumerate() {
+                if !*want {
+                    continue;
+                }
+                let slot = step.args[k];
+                let mut acc = std::mem::replace(&mut grads[slot.index()], Value::Scalar(0.0));
+                if step.op.accumulate_grad(k, args, out, &g, &mut acc) {
+                    *want = false;
+                    if first.is_none()
+                        && let Some((index, value)) = acc.first_nonfinite()
+                    {
+                        first = Some(NonFinite {
+                            pass: Pass::Backward,
+                            slot,
+                            from: Some(step.out),
+                            index,
+                            value,
+                        });
+                    }
+                }
+                grads[slot.index()] = acc;
+            }
+            let contribs = if rest == [false; 3] {
+                [None, None, None]
+            } else {
+                step.op.backward(args, out, &g, rest)
+            };
+            grads[step.out.index()] = g;
             for (k, c) in contribs.into_iter().enumerate() {
                 let Some(c) = c else { continue };
                 let slot = step.args[k];

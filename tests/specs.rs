@@ -72,3 +72,32 @@ fn every_spec_matches_finite_differences() {
         }
     });
 }
+
+/// Evaluating again on the same buffers (as training does, with in-place
+/// kernels) gives exactly what a fresh evaluation gives.
+#[test]
+fn every_spec_evaluates_the_same_on_reused_buffers() {
+    insta::glob!("../specs", "*.yaml", |path| {
+        let plan = load::load(path, &[], true, &mut Timings::default()).expect("spec loads");
+        let fresh = eval::evaluate(&plan);
+        let mut values = eval::initial_values(&plan);
+        let mut grads = Vec::new();
+        for _ in 0..3 {
+            eval::forward(&plan, &mut values);
+            eval::backward(&plan, &values, &mut grads);
+        }
+        assert_eq!(values, fresh.values, "{}: values", rel(path));
+        for (slot, info) in plan.named() {
+            let (a, b) = (&grads[slot.index()], &fresh.grads[slot.index()]);
+            for (x, y) in a.iter().zip(b.iter()) {
+                // A fused multiply-add may round once where two steps round twice.
+                assert!(
+                    (x - y).abs() <= 1e-12 * y.abs().max(1.0),
+                    "{}: d/d {}: {x} vs {y}",
+                    rel(path),
+                    info.name
+                );
+            }
+        }
+    });
+}

@@ -243,6 +243,7 @@ macro_rules! want {
     };
 }
 
+mod inplace;
 mod kernels;
 use kernels::*;
 

@@ -1,0 +1,262 @@
+//! Allocation-free variants of the hot tensor kernels, for repeated
+//! evaluation (training): forward into the previous result's buffer, and
+//! gradients added straight into the accumulated gradient.
+//!
+//! Each is an optimisation of a rule in [`super`] or [`super::kernels`], not a
+//! rule of its own: the same formula, written into a buffer. When a variant
+//! does not apply (a shape changed, a 1-D operand, a broadcast argument) it
+//! returns `false` and the caller uses the allocating kernel.
+
+use ndarray::linalg::general_mat_mul;
+use ndarray::{ArrayView2, ArrayViewMut2, Ix2, Zip};
+
+use super::Op;
+use crate::tensor::Value;
+
+/// True when broadcasting shapes `a` and `b` gives exactly `out` (NumPy's
+/// rule, axes aligned from the end), without allocating.
+fn broadcasts_to(a: &[usize], b: &[usize], out: &[usize]) -> bool {
+    if out.len() != a.len().max(b.len()) {
+        return false;
+    }
+    let dim = |s: &[usize], i: usize| if i < s.len() { s[s.len() - 1 - i] } else { 1 };
+    (0..out.len()).all(|i| {
+        let (x, y, o) = (dim(a, i), dim(b, i), dim(out, i));
+        (x == o && (y == o || y == 1)) || (x == 1 && y == o)
+    })
+}
+
+/// A 2-D view of `v`, if it is a matrix.
+fn matrix(v: &Value) -> Option<ArrayView2<'_, f64>> {
+    match v {
+        Value::Tensor(a) => a.view().into_dimensionality::<Ix2>().ok(),
+        Value::Scalar(_) => None,
+    }
+}
+
+/// A mutable 2-D view of `v`, if it is a matrix.
+fn matrix_mut(v: &mut Value) -> Option<ArrayViewMut2<'_, f64>> {
+    match v {
+        Value::Tensor(a) => a.view_mut().into_dimensionality::<Ix2>().ok(),
+        Value::Scalar(_) => None,
+    }
+}
+
+impl Op {
+    /// Writes `op(args)` into `out` when `out` already holds a tensor of the
+    /// result's shape and the op has an in-place kernel (elementwise ops,
+    /// 2-D `matmul` and `affine`). Returns `false`, leaving `out` untouched,
+    /// otherwise.
+    pub fn forward_into(&self, args: &[&Value], out: &mut Value) -> bool {
+        let Value::Tensor(o) = out else { return false };
+        if self.is_elementwise() {
+            let zero = Value::Scalar(0.0);
+            let (a, b) = (args[0], args.get(1).copied().unwrap_or(&zero));
+            if !broadcasts_to(a.shape(), b.shape(), o.shape()) {
+                return false;
+            }
+            let (av, bv) = (a.view(), b.view());
+            let (Some(a), Some(b)) = (av.broadcast(o.raw_dim()), bv.broadcast(o.raw_dim())) else {
+                return false;
+            };
+            Zip::from(&mut **o)
+                .and(&a)
+                .and(&b)
+                .for_each(|o, &x, &y| *o = self.forward_scalar(x, y));
+            return true;
+        }
+        let Some(mut c) = o.view_mut().into_dimensionality::<Ix2>().ok() else {
+            return false;
+        };
+        match self {
+            // xW, then + b broadcast over the rows
+            Op::Matmul | Op::Affine => {
+                let (Some(x), Some(w)) = (matrix(args[0]), matrix(args[1])) else {
+                    return false;
+                };
+                if c.dim() != (x.nrows(), w.ncols()) || x.ncols() != w.nrows() {
+                    return false;
+                }
+                if *self == Op::Affine {
+                    let bias = args[2].view();
+                    let Some(bias) = bias.broadcast(c.raw_dim()) else {
+                        return false;
+                    };
+                    c.assign(&bias);
+                    general_mat_mul(1.0, &x, &w, 1.0, &mut c);
+                } else {
+                    general_mat_mul(1.0, &x, &w, 0.0, &mut c);
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Adds argument `k`'s gradient contribution straight into `acc` (its
+    /// accumulated gradient) when the op has such a kernel: elementwise ops
+    /// whose argument `k` was not broadcast, and the matrix operands of 2-D
+    /// `matmul` and `affine` (G Bᵀ and Aᵀ G as one multiply-add). Returns
+    /// `false`, leaving `acc` untouched, otherwise.
+    pub fn accumulate_grad(
+        &self,
+        k: usize,
+        args: &[&Value],
+        out: &Value,
+        g: &Value,
+        acc: &mut Value,
+    ) -> bool {
+        if acc.shape() != args[k].shape() {
+            return false;
+        }
+        if self.is_elementwise() {
+            let Value::Tensor(acc) = acc else {
+                return false;
+            };
+            if acc.shape() != out.shape() || g.shape() != out.shape() {
+                return false;
+            }
+            let zero = Value::Scalar(0.0);
+            let (a, b) = (args[0], args.get(1).copied().unwrap_or(&zero));
+            let (av, bv, ov, gv) = (a.view(), b.view(), out.view(), g.view());
+            let (Some(a), Some(b)) = (av.broadcast(acc.raw_dim()), bv.broadcast(acc.raw_dim()))
+            else {
+                return false;
+            };
+            Zip::from(&mut **acc)
+                .and(&a)
+                .and(&b)
+                .and(&ov)
+                .and(&gv)
+                .for_each(|acc, &x, &y, &o, &g| {
+                    let (da, db) = self.backward_scalar(x, y, o, g);
+                    *acc += if k == 0 { da } else { db };
+                });
+            return true;
+        }
+        match (self, k) {
+            // d/dA (A B) = G Bᵀ, added with one multiply-add
+            (Op::Matmul | Op::Affine, 0) => {
+                let (Some(gm), Some(b), Some(mut acc)) =
+                    (matrix(g), matrix(args[1]), matrix_mut(acc))
+                else {
+                    return false;
+                };
+                // [m, n] @ [k, n]ᵀ into [m, k]; other layouts (broadcast) fall back.
+                if acc.dim() != (gm.nrows(), b.nrows()) || gm.ncols() != b.ncols() {
+                    return false;
+                }
+                general_mat_mul(1.0, &gm, &b.t(), 1.0, &mut acc);
+                true
+            }
+            // d/dB (A B) = Aᵀ G, added with one multiply-add
+            (Op::Matmul | Op::Affine, 1) => {
+                let (Some(gm), Some(a), Some(mut acc)) =
+                    (matrix(g), matrix(args[0]), matrix_mut(acc))
+                else {
+                    return false;
+                };
+                // [m, k]ᵀ @ [m, n] into [k, n]
+                if acc.dim() != (a.ncols(), gm.ncols()) || a.nrows() != gm.nrows() {
+                    return false;
+                }
+                general_mat_mul(1.0, &a.t(), &gm, 1.0, &mut acc);
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broadcasting_must_give_exactly_the_buffer_shape() {
+        assert!(broadcasts_to(&[2, 3], &[3], &[2, 3]));
+        assert!(broadcasts_to(&[1, 3], &[2, 1], &[2, 3]));
+        assert!(broadcasts_to(&[], &[4], &[4]));
+        // [1, 3] with [1, 3] is [1, 3]: a [2, 3] buffer from an earlier batch must not be reused.
+        assert!(!broadcasts_to(&[1, 3], &[1, 3], &[2, 3]));
+        assert!(!broadcasts_to(&[2, 3], &[4], &[2, 3]));
+    }
+
+    fn tensor(shape: &[usize], seed: f64) -> Value {
+        let n: usize = shape.iter().product();
+        // Deterministic values in (0.1, 1.9), away from every kink and domain edge.
+        let data = (0..n)
+            .map(|i| 1.0 + 0.9 * ((i as f64 + seed) * 1.7).sin())
+            .collect();
+        Value::from_array(crate::tensor::Array::from_shape_vec(shape, data).unwrap())
+    }
+
+    /// Every in-place kernel gives the allocating kernel's numbers (forward bit for bit).
+    #[test]
+    fn in_place_kernels_match_the_allocating_ones() {
+        let elementwise = [
+            Op::Add,
+            Op::Sub,
+            Op::Mul,
+            Op::Div,
+            Op::Pow,
+            Op::Neg,
+            Op::Exp,
+            Op::Log,
+            Op::Sqrt,
+            Op::Square,
+            Op::Abs,
+            Op::Sin,
+            Op::Cos,
+            Op::Sigmoid,
+            Op::Tanh,
+            Op::Relu,
+            Op::Softplus,
+            Op::LeakyRelu { alpha: 0.1 },
+        ];
+        let mut cases: Vec<(Op, Vec<Value>)> = Vec::new();
+        for op in elementwise {
+            let args = if op.arity() == 1 {
+                vec![tensor(&[2, 3], 0.0)]
+            } else {
+                vec![tensor(&[2, 3], 0.0), tensor(&[3], 5.0)]
+            };
+            cases.push((op, args));
+        }
+        cases.push((Op::Matmul, vec![tensor(&[2, 3], 1.0), tensor(&[3, 4], 2.0)]));
+        cases.push((
+            Op::Affine,
+            vec![
+                tensor(&[2, 3], 1.0),
+                tensor(&[3, 4], 2.0),
+                tensor(&[4], 3.0),
+            ],
+        ));
+        for (op, args) in cases {
+            let refs: Vec<&Value> = args.iter().collect();
+            let want = op.forward(&refs);
+            let mut out = Value::full(want.shape(), f64::NAN);
+            assert!(
+                op.forward_into(&refs, &mut out),
+                "{op:?} has an in-place forward"
+            );
+            assert_eq!(out, want, "{op:?} forward");
+            let g = tensor(want.shape(), 7.0);
+            let grads = op.backward(&refs, &want, &g, [true; 3]);
+            for (k, arg) in args.iter().enumerate() {
+                let start = tensor(arg.shape(), 9.0);
+                let mut acc = start.clone();
+                if op.accumulate_grad(k, &refs, &want, &g, &mut acc) {
+                    let mut expected = start.clone();
+                    expected.add_assign(grads[k].as_ref().unwrap());
+                    for (x, y) in acc.iter().zip(expected.iter()) {
+                        // A multiply-add may round once where two steps round twice.
+                        assert!((x - y).abs() <= 1e-12 * y.abs().max(1.0), "{op:?} arg {k}");
+                    }
+                } else {
+                    assert_eq!(acc, start, "{op:?} arg {k}: a refusal leaves acc alone");
+                }
+            }
+        }
+    }
+}
