@@ -69,29 +69,14 @@ pub fn initial_values(plan: &Plan) -> Vec<Value> {
 pub fn forward(plan: &Plan, values: &mut [Value]) -> Option<NonFinite> {
     let mut first = None;
     for (i, v) in values.iter().enumerate().take(plan.leaves.len()) {
-        if let Some((index, value)) = v.first_nonfinite() {
-            first = Some(NonFinite {
-                pass: Pass::Forward,
-                slot: Slot(i as u32),
-                from: None,
-                index,
-                value,
-            });
-            break;
-        }
+        record(&mut first, Pass::Forward, Slot(i as u32), None, v);
     }
     for step in &plan.steps {
         if step.scalar {
             let (a, b) = scalar_args(step, values);
             let y = step.op.forward_scalar(a, b);
-            if !y.is_finite() && first.is_none() {
-                first = Some(NonFinite {
-                    pass: Pass::Forward,
-                    slot: step.out,
-                    from: None,
-                    index: 0,
-                    value: y,
-                });
+            if !y.is_finite() {
+                record(&mut first, Pass::Forward, step.out, None, &Value::Scalar(y));
             }
             values[step.out.index()] = Value::Scalar(y);
         } else {
@@ -103,17 +88,7 @@ pub fn forward(plan: &Plan, values: &mut [Value]) -> Option<NonFinite> {
             if !step.op.forward_into(args, &mut out) {
                 out = step.op.forward(args);
             }
-            if first.is_none()
-                && let Some((index, value)) = out.first_nonfinite()
-            {
-                first = Some(NonFinite {
-                    pass: Pass::Forward,
-                    slot: step.out,
-                    from: None,
-                    index,
-                    value,
-                });
-            }
+            record(&mut first, Pass::Forward, step.out, None, &out);
             values[step.out.index()] = out;
         }
     }
@@ -139,14 +114,14 @@ pub fn backward(plan: &Plan, values: &[Value], grads: &mut Vec<Value>) -> Option
                 if let Value::Scalar(acc) = &mut grads[slot.index()] {
                     *acc += d;
                 }
-                if !d.is_finite() && first.is_none() {
-                    first = Some(NonFinite {
-                        pass: Pass::Backward,
+                if !d.is_finite() {
+                    record(
+                        &mut first,
+                        Pass::Backward,
                         slot,
-                        from: Some(step.out),
-                        index: 0,
-                        value: d,
-                    });
+                        Some(step.out),
+                        &Value::Scalar(d),
+                    );
                 }
             };
             if step.wants[0] {
@@ -171,17 +146,7 @@ pub fn backward(plan: &Plan, values: &[Value], grads: &mut Vec<Value>) -> Option
                 let mut acc = std::mem::replace(&mut grads[slot.index()], Value::Scalar(0.0));
                 if step.op.accumulate_grad(k, args, out, &g, &mut acc) {
                     *want = false;
-                    if first.is_none()
-                        && let Some((index, value)) = acc.first_nonfinite()
-                    {
-                        first = Some(NonFinite {
-                            pass: Pass::Backward,
-                            slot,
-                            from: Some(step.out),
-                            index,
-                            value,
-                        });
-                    }
+                    record(&mut first, Pass::Backward, slot, Some(step.out), &acc);
                 }
                 grads[slot.index()] = acc;
             }
@@ -194,22 +159,27 @@ pub fn backward(plan: &Plan, values: &[Value], grads: &mut Vec<Value>) -> Option
             for (k, c) in contribs.into_iter().enumerate() {
                 let Some(c) = c else { continue };
                 let slot = step.args[k];
-                if first.is_none()
-                    && let Some((index, value)) = c.first_nonfinite()
-                {
-                    first = Some(NonFinite {
-                        pass: Pass::Backward,
-                        slot,
-                        from: Some(step.out),
-                        index,
-                        value,
-                    });
-                }
+                record(&mut first, Pass::Backward, slot, Some(step.out), &c);
                 grads[slot.index()].add_assign(&c);
             }
         }
     }
     first
+}
+
+/// Keeps the first non-finite element found: `v`'s, unless one was found already.
+fn record(first: &mut Option<NonFinite>, pass: Pass, slot: Slot, from: Option<Slot>, v: &Value) {
+    if first.is_none()
+        && let Some((index, value)) = v.first_nonfinite()
+    {
+        *first = Some(NonFinite {
+            pass,
+            slot,
+            from,
+            index,
+            value,
+        });
+    }
 }
 
 /// Resizes `grads` to match `values` and sets every element to zero.
