@@ -5,11 +5,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
-use petgraph::Direction;
-use petgraph::visit::EdgeRef;
-
 use crate::diag::{Source, Span};
-use crate::graph::{Graph, Kind};
+use crate::graph::{Graph, Item, Kind};
 use crate::op::Op;
 use crate::spec::Spec;
 use crate::tensor::{Shape, Value};
@@ -135,37 +132,51 @@ impl Plan {
 }
 
 /// Compiles a validated graph into a plan.
-pub fn compile(graph: &Graph) -> Plan {
-    let dag = &graph.dag;
+pub fn compile(graph: Graph) -> Plan {
+    let Graph {
+        spec,
+        name,
+        dag,
+        order,
+        output,
+    } = graph;
     let mut slot_of = vec![Slot(u32::MAX); dag.node_count()];
-    for (i, &v) in graph.order.iter().enumerate() {
+    for (i, &v) in order.iter().enumerate() {
         slot_of[v.index()] = Slot(i as u32);
     }
-    let mut slots = Vec::with_capacity(graph.order.len());
+    let (nodes, edges) = dag.into_nodes_edges();
+    // Each vertex's arguments in position order (an edge's weight is its position).
+    let mut args_of: Vec<Vec<Slot>> = vec![Vec::new(); nodes.len()];
+    for e in &edges {
+        let args = &mut args_of[e.target().index()];
+        if args.len() <= e.weight {
+            args.resize(e.weight + 1, Slot(u32::MAX));
+        }
+        args[e.weight] = slot_of[e.source().index()];
+    }
+    // Items are moved into slots, not copied: names and leaf values (data sets
+    // included) are allocated once.
+    let mut items: Vec<Option<Item>> = nodes.into_iter().map(|n| Some(n.weight)).collect();
+    let mut slots: Vec<SlotInfo> = Vec::with_capacity(order.len());
     let mut steps = Vec::new();
     let mut leaves = Vec::new();
-    for &v in &graph.order {
-        let item = &dag[v];
-        // Arguments in position order (edge weight = position).
-        let mut args: Vec<(usize, Slot)> = dag
-            .edges_directed(v, Direction::Incoming)
-            .map(|e| (*e.weight(), slot_of[e.source().index()]))
-            .collect();
-        args.sort_by_key(|(pos, _)| *pos);
-        let args: Vec<Slot> = args.into_iter().map(|(_, s)| s).collect();
+    for &v in &order {
+        let Some(item) = items[v.index()].take() else {
+            continue;
+        };
+        let args = std::mem::take(&mut args_of[v.index()]);
         match item.kind {
             Kind::Node(op) => {
+                // Arguments come earlier in the order, so their slots exist already.
                 let mut arr = [Slot(0); 3];
                 let mut wants = [false; 3];
                 for (k, &a) in args.iter().enumerate().take(3) {
                     arr[k] = a;
-                    wants[k] = dag[graph.order[a.index()]].kind != Kind::Literal;
+                    wants[k] = slots[a.index()].kind != Kind::Literal;
                 }
                 let scalar = op.is_elementwise()
                     && item.shape.is_empty()
-                    && args
-                        .iter()
-                        .all(|a| dag[graph.order[a.index()]].shape.is_empty());
+                    && args.iter().all(|a| slots[a.index()].shape.is_empty());
                 steps.push(Step {
                     op,
                     out: slot_of[v.index()],
@@ -176,23 +187,23 @@ pub fn compile(graph: &Graph) -> Plan {
                 });
             }
             Kind::Input | Kind::Param | Kind::Literal => {
-                leaves.push(item.value.clone().unwrap_or(Value::Scalar(f64::NAN)));
+                leaves.push(item.value.unwrap_or(Value::Scalar(f64::NAN)));
             }
         }
         slots.push(SlotInfo {
-            name: item.name.clone(),
+            name: item.name,
             kind: item.kind,
-            shape: item.shape.clone(),
+            shape: item.shape,
             span: item.span,
             args,
         });
     }
     Plan {
-        name: graph.name.clone(),
-        spec: graph.spec.clone(),
+        name,
+        spec,
         slots,
         steps,
-        output: slot_of[graph.output.index()],
+        output: slot_of[output.index()],
         leaves,
         index: OnceLock::new(),
     }

@@ -193,7 +193,7 @@ fn output_with(spec: &Arc<spec::Spec>, leaf: &str, shape: &[usize], data: Vec<f6
         mode: BindMode::Replace,
     };
     let graph = graph::build(spec.clone(), &[binding]).expect("valid spec");
-    let plan = plan::compile(&graph);
+    let plan = plan::compile(graph);
     let mut values = eval::initial_values(&plan);
     eval::forward(&plan, &mut values);
     values[plan.output.index()]
@@ -214,7 +214,7 @@ proptest! {
         let parsed = spec::parse(&source).map_err(|d| TestCaseError::fail(format!("{d}\n{text}")))?;
         let spec = Arc::new(parsed);
         let graph = graph::build(spec.clone(), &[]).map_err(|d| TestCaseError::fail(format!("{d}\n{text}")))?;
-        let plan = plan::compile(&graph);
+        let plan = plan::compile(graph);
         let evaluation = eval::evaluate(&plan);
         prop_assert!(evaluation.nonfinite.is_none(), "non-finite in\n{}", text);
 

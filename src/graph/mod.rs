@@ -209,7 +209,7 @@ pub fn build(spec: Arc<Spec>, bindings: &[Binding]) -> Result<Graph, Diagnostics
     if let Some(expect) = &spec.expect {
         for (section, entries) in [("values", &expect.values), ("grads", &expect.grads)] {
             for e in entries {
-                if !b.names.contains_key(&e.name.value) {
+                if !b.names.contains_key(e.name.value.as_str()) {
                     let what = format!("`expect.{section}` names nothing in the graph");
                     let d = b.unknown_name(&e.name.value, e.name.span, &what);
                     b.error(d);
@@ -306,7 +306,7 @@ struct Builder<'s> {
     errors: Diagnostics,
     dag: DiGraph<Item, usize>,
     /// Name -> vertex. std's SipHash: a hostile file cannot flood it with collisions.
-    names: HashMap<String, NodeIndex>,
+    names: HashMap<&'s str, NodeIndex>,
     leaves: Vec<NodeIndex>,
     /// Names already reported as invalid (references to them are not reported again).
     invalid: Vec<String>,
@@ -334,7 +334,7 @@ impl<'s> Builder<'s> {
     }
 
     fn unknown_name(&self, name: &str, span: Span, what: &str) -> Diagnostic {
-        let help = did_you_mean(name, self.names.keys().map(String::as_str))
+        let help = did_you_mean(name, self.names.keys().copied())
             .unwrap_or_else(|| "define it under `inputs`, `params` or `nodes`".to_string());
         Diagnostic::new(
             ErrorKind::UnknownName,
@@ -346,7 +346,7 @@ impl<'s> Builder<'s> {
 
     /// Registers a name, reporting invalid and duplicate names. Returns false
     /// when the name cannot be used.
-    fn declare(&mut self, name: &Sp<String>, item: Item) -> Option<NodeIndex> {
+    fn declare(&mut self, name: &'s Sp<String>, item: Item) -> Option<NodeIndex> {
         if !spec::is_valid_name(&name.value) {
             self.error(
                 Diagnostic::new(
@@ -360,7 +360,7 @@ impl<'s> Builder<'s> {
             return None;
         }
         // One hash of the name, whether it is new or a duplicate.
-        match self.names.entry(name.value.clone()) {
+        match self.names.entry(name.value.as_str()) {
             MapEntry::Vacant(slot) => {
                 let i = self.dag.add_node(item);
                 slot.insert(i);

@@ -1,6 +1,8 @@
 //! Resolving a spec's definitions: leaves and their values, bindings from
 //! `--set` and `data`, nodes with their ops, attributes and arguments.
 
+use petgraph::graph::NodeIndex;
+
 use super::values::{declared_elements, format_literal, over_total, value_of};
 use super::{
     BindMode, Binding, Builder, Item, Kind, MAX_ELEMENTS, MAX_TOTAL_ELEMENTS, ResolvedCall,
@@ -11,10 +13,10 @@ use crate::op::{AttrKind, Op, SIGNATURES, signature};
 use crate::spec::{self, Arg, Attr, Entry, Spec, ValueDef};
 use crate::tensor::{Value, shape_text};
 
-impl Builder<'_> {
+impl<'s> Builder<'s> {
     pub(super) fn add_leaves(
         &mut self,
-        entries: &[Entry<ValueDef>],
+        entries: &'s [Entry<ValueDef>],
         kind: Kind,
         bindings: &[Binding],
     ) {
@@ -70,10 +72,10 @@ impl Builder<'_> {
         }
     }
 
-    pub(super) fn apply_bindings(&mut self, spec: &Spec, bindings: &[Binding]) {
+    pub(super) fn apply_bindings(&mut self, spec: &Spec, bindings: &'s [Binding]) {
         let node_names: Vec<&str> = spec.nodes.iter().map(|e| e.name.value.as_str()).collect();
         for bind in bindings {
-            let found = self.names.get(&bind.name).copied();
+            let found = self.names.get(bind.name.as_str()).copied();
             match (found, bind.mode) {
                 (Some(i), BindMode::Replace) => {
                     let item = &mut self.dag[i];
@@ -115,7 +117,7 @@ impl Builder<'_> {
                         value: Some(bind.value.clone()),
                     };
                     let i = self.dag.add_node(item);
-                    self.names.insert(bind.name.clone(), i);
+                    self.names.insert(bind.name.as_str(), i);
                     self.leaves.push(i);
                 }
                 (None, _) => {
@@ -151,36 +153,33 @@ impl Builder<'_> {
         }
     }
 
-    pub(super) fn add_nodes(&mut self, entries: &[Entry<spec::NodeDef>]) -> Vec<ResolvedCall> {
-        // Declare every node first so references may point forward in the file.
-        let mut declared = Vec::new();
-        for e in entries {
+    pub(super) fn add_nodes(&mut self, entries: &'s [Entry<spec::NodeDef>]) -> Vec<ResolvedCall> {
+        // First every name, so references may point forward in the file.
+        let vertices: Vec<Option<NodeIndex>> = entries
+            .iter()
+            .map(|e| self.declare(&e.name, placeholder(&e.name, Kind::Literal)))
+            .collect();
+        // Then each call, in file order: parsed, its op checked, its arguments
+        // resolved. Nothing is kept per node but the resolved call.
+        let mut resolved = Vec::with_capacity(entries.len());
+        for (e, vertex) in entries.iter().zip(vertices) {
             let call = match e.def.value.to_call(self.src, e.def.span) {
                 Ok(c) => c,
                 Err(d) => {
                     self.error(d);
-                    // Still declare the name, so references to it are not reported too.
-                    let item = placeholder(&e.name, Kind::Literal);
-                    self.declare(&e.name, item);
                     continue;
                 }
             };
             let op = self.check_op(&call, e.def.span);
-            let kind = op.map(Kind::Node).unwrap_or(Kind::Literal);
-            if let Some(i) = self.declare(&e.name, placeholder(&e.name, kind)) {
-                self.dag[i].span = e.name.span;
-                if op.is_some() {
-                    declared.push((i, call, e.def.span));
-                }
-            }
-        }
-        let mut resolved = Vec::new();
-        for (node, call, span) in declared {
-            let mut args = Vec::new();
+            let (Some(node), Some(op)) = (vertex, op) else {
+                continue;
+            };
+            self.dag[node].kind = Kind::Node(op);
+            let mut args = Vec::with_capacity(call.args.len());
             let mut ok = true;
             for arg in &call.args {
                 match &arg.value {
-                    Arg::Name(name) => match self.names.get(name) {
+                    Arg::Name(name) => match self.names.get(name.as_str()) {
                         Some(&i) => args.push((i, arg.span)),
                         None if self.invalid.contains(name) => ok = false,
                         None => {
@@ -206,7 +205,7 @@ impl Builder<'_> {
                 resolved.push(ResolvedCall {
                     node,
                     args,
-                    span,
+                    span: e.def.span,
                     op_span: call.op.span,
                 });
             }
