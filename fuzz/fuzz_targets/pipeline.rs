@@ -37,7 +37,7 @@ fuzz_target!(|data: &[u8]| {
         Ok(g) => g,
         Err(ds) => return show(&ds),
     };
-    let plan = plan::compile(&graph);
+    let plan = plan::compile(graph);
     if !small_enough(&plan) {
         return;
     }
