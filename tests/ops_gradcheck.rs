@@ -555,26 +555,9 @@ fn same(a: f64, b: f64) -> bool {
 
 #[test]
 fn scalar_fast_path_agrees_bit_for_bit_with_tensor_path() {
-    let ops = [
-        Op::Add,
-        Op::Sub,
-        Op::Mul,
-        Op::Div,
-        Op::Pow,
-        Op::Neg,
-        Op::Exp,
-        Op::Log,
-        Op::Sqrt,
-        Op::Square,
-        Op::Abs,
-        Op::Sin,
-        Op::Cos,
-        Op::Sigmoid,
-        Op::Tanh,
-        Op::Relu,
-        Op::Softplus,
-        Op::LeakyRelu { alpha: 0.01 },
-    ];
+    let ops = elementwise_ops();
+    // add sub mul div pow, neg exp log sqrt square abs sin cos, sigmoid tanh relu softplus leaky_relu
+    assert_eq!(ops.len(), 18);
     let xs = [-2.5, -1.0, -0.3, 0.0, 0.7, 1.0, 3.2, 40.0];
     let bs = [-1.5, 0.0, 0.5, 2.0, 3.0];
     let g = [0.3, -1.7, 2.1, 0.9, -0.4];
@@ -720,4 +703,14 @@ fn inconsistent_shapes_never_panic() {
     assert_eq!(s.shape(), &[2, 0]);
     let m = Op::Matmul.forward(&[&t(&[2, 0], &[]), &t(&[0, 3], &[])]);
     assert_eq!(m, t(&[2, 3], &[0.; 6]));
+}
+
+/// Every elementwise op, with default attributes, read off the op table (so a
+/// new elementwise op is tested without editing this file).
+fn elementwise_ops() -> Vec<Op> {
+    bpc::op::SIGNATURES
+        .iter()
+        .filter_map(|s| Op::from_parts(s.name, |_| None))
+        .filter(Op::is_elementwise)
+        .collect()
 }
