@@ -10,8 +10,9 @@ use std::sync::{Arc, OnceLock};
 
 use bpc::diag::Source;
 use bpc::eval;
-use bpc::load::{self, Timings};
+use bpc::load;
 use bpc::plan::Plan;
+use bpc::timings::Timings;
 
 fn nodes() -> usize {
     std::env::var("BPC_BENCH_NODES")

@@ -11,9 +11,10 @@ use std::sync::atomic::AtomicBool;
 use bpc::diag::Source;
 use bpc::graph::{BindMode, Binding};
 use bpc::init::Rng;
-use bpc::load::{Timings, compile_spec};
+use bpc::load::compile_spec;
 use bpc::plan::Plan;
 use bpc::tensor::{Array, Value};
+use bpc::timings::Timings;
 use bpc::train::{self, Overrides, Settings};
 
 const ROWS: usize = 10_000;

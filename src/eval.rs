@@ -7,6 +7,7 @@
 use crate::op::Op;
 use crate::plan::{Plan, Slot, Step};
 use crate::tensor::Value;
+use crate::timings::Timings;
 
 /// Which pass produced a non-finite number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,10 +46,15 @@ pub struct Evaluation {
 
 /// Runs both passes on the plan's own leaf values.
 pub fn evaluate(plan: &Plan) -> Evaluation {
+    evaluate_timed(plan, &mut Timings::default())
+}
+
+/// [`evaluate`], recording the time of each pass under `forward` and `backward`.
+pub fn evaluate_timed(plan: &Plan, timings: &mut Timings) -> Evaluation {
     let mut values = initial_values(plan);
-    let first = forward(plan, &mut values);
+    let first = timings.time("forward", || forward(plan, &mut values));
     let mut grads = Vec::new();
-    let back = backward(plan, &values, &mut grads);
+    let back = timings.time("backward", || backward(plan, &values, &mut grads));
     Evaluation {
         values,
         grads,

@@ -11,32 +11,37 @@
 //! render: table | json | dot                                  (render)
 //! ```
 //!
-//! - [`load`] runs the stages from a file to a [`plan::Plan`], timing each;
-//!   [`data`] binds a spec's `data` (inline or CSV) to its inputs.
-//! - All calculus lives in [`op`] (with [`broadcast`]); values are
-//!   [`tensor::Value`]s; seeded inits come from [`init`].
-//! - Diagnostics are data ([`diag`]); the command line ([`cli`]) is the only
-//!   place that prints them and picks exit codes. Its commands: `run` (in
-//!   [`cli`]), `dot` ([`dot`]), `check` ([`check`]), `train` ([`train`]).
+//! The modules are listed below in layers, each importing only the layers
+//! above it in this list's reverse: `cmd` at the top, `diag` and `tensor` at
+//! the bottom. `docs/architecture.md` is the map.
 
-// The stages (spec -> graph -> plan -> eval; train drives eval).
-pub mod eval;
-pub mod graph;
-pub mod plan;
-pub mod spec;
-pub mod train;
+// The foundation: diagnostics, values, timing.
+pub mod diag;
+pub mod tensor;
+pub mod timings;
 
-// The calculus and its values.
+// The calculus: every fact about an op, broadcasting, seeded inits.
 pub mod broadcast;
 pub mod init;
 pub mod op;
-pub mod tensor;
 
-// Around the pipeline.
-pub mod check;
-pub mod cli;
+// The stages, in pipeline order.
 pub mod data;
-pub mod diag;
-pub mod dot;
+pub mod eval;
+pub mod graph;
 pub mod load;
+pub mod plan;
+pub mod spec;
+
+// What reads the stages' results.
+pub mod check;
 pub mod render;
+pub mod train;
+
+// Around the pipeline: files and programs bpc writes or runs.
+pub mod files;
+pub mod graphviz;
+
+// The command line: what every command shares, then the commands.
+pub mod cmd;
+pub mod session;

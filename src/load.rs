@@ -2,45 +2,12 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use crate::diag::{Diagnostic, Diagnostics, ErrorKind, Source, Span};
 use crate::graph::{self, BindMode, Binding};
 use crate::plan::{self, Plan};
 use crate::spec::{self, Spec};
-
-/// How long each phase took, for `--timings`.
-#[derive(Clone, Debug, Default)]
-pub struct Timings(pub Vec<(&'static str, Duration)>);
-
-impl Timings {
-    /// Runs `f`, recording its time under `phase`.
-    pub fn time<T>(&mut self, phase: &'static str, f: impl FnOnce() -> T) -> T {
-        let start = Instant::now();
-        let out = f();
-        self.0.push((phase, start.elapsed()));
-        out
-    }
-
-    /// One line per phase, and the total.
-    pub fn render(&self) -> String {
-        let mut s = String::from("timings:\n");
-        let mut total = Duration::ZERO;
-        for (phase, d) in &self.0 {
-            total += *d;
-            s.push_str(&format!(
-                "  {phase:<14} {:>10.3} ms\n",
-                d.as_secs_f64() * 1e3
-            ));
-        }
-        s.push_str(&format!(
-            "  {:<14} {:>10.3} ms\n",
-            "total",
-            total.as_secs_f64() * 1e3
-        ));
-        s
-    }
-}
+use crate::timings::Timings;
 
 /// Reads a file as a [`Source`]; a file that is missing, too big or not UTF-8
 /// is a diagnostic.

@@ -1,4 +1,4 @@
-//! The `bpc` binary: everything lives in the library's `cli` module.
+//! The `bpc` binary: everything lives in the library's `cmd` module.
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
@@ -7,9 +7,9 @@ fn main() -> ExitCode {
     let tty = stderr.is_terminal();
     let color = tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let (mut out, mut err) = (std::io::stdout().lock(), stderr.lock());
-    let status = bpc::cli::run(
+    let status = bpc::cmd::run(
         std::env::args_os(),
-        &mut bpc::cli::Io {
+        &mut bpc::session::Io {
             out: &mut out,
             err: &mut err,
             color,

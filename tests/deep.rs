@@ -51,13 +51,13 @@ fn chain_spec(n: usize) -> String {
 /// Runs `bpc` in-process; returns (status, stdout, stderr).
 fn bpc(args: &[&str]) -> (u8, Vec<u8>, String) {
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    let mut io = bpc::cli::Io {
+    let mut io = bpc::session::Io {
         out: &mut out,
         err: &mut err,
         color: false,
         tty: false,
     };
-    let status = bpc::cli::run(std::iter::once("bpc").chain(args.iter().copied()), &mut io);
+    let status = bpc::cmd::run(std::iter::once("bpc").chain(args.iter().copied()), &mut io);
     (status, out, String::from_utf8_lossy(&err).into_owned())
 }
 

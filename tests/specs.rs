@@ -6,7 +6,8 @@ mod common;
 
 use bpc::eval;
 use bpc::graph::Kind;
-use bpc::load::{self, Timings};
+use bpc::load;
+use bpc::timings::Timings;
 use common::{bpc, rel};
 
 #[test]

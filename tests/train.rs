@@ -3,7 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use bpc::cli::{self, Io};
+use bpc::cmd;
+use bpc::session::Io;
 
 /// Runs `bpc ARGS`; returns (exit code, stdout, stderr).
 fn bpc(args: &[&str]) -> (u8, String, String) {
@@ -15,7 +16,7 @@ fn bpc(args: &[&str]) -> (u8, String, String) {
             color: false,
             tty: false,
         };
-        cli::run(std::iter::once("bpc").chain(args.iter().copied()), &mut io)
+        cmd::run(std::iter::once("bpc").chain(args.iter().copied()), &mut io)
     };
     (
         code,

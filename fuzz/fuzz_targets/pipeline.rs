@@ -43,7 +43,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let evaluation = eval::evaluate(&plan);
     if let Some(nf) = evaluation.nonfinite {
-        show(&bpc::cli::nonfinite_diagnostic(&plan, &evaluation.values, nf).into());
+        show(&bpc::render::nonfinite::diagnostic(&plan, &evaluation.values, nf).into());
     }
     let table = render::table::render(&plan, &evaluation, Default::default());
     let json = render::json::render(&plan, &evaluation);

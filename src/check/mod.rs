@@ -5,25 +5,23 @@
 //! compare every `expect` entry with |got - want| <= atol + rtol·|want|, then
 //! compare every gradient with central finite differences ([`gradcheck`]).
 //! The results are data ([`SpecReport`]); [`report`] renders them for people
-//! or as JSON, and [`cmd`] picks the exit status: 0 all passed, 1 something
-//! failed, 2 a spec (or a path) is invalid.
+//! or as JSON; the command (`cmd::check`) picks the exit status.
 
 pub mod gradcheck;
 pub mod paths;
 pub mod report;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use clap::{Args, ValueEnum};
-
-use crate::cli::{Failure, Io, nonfinite_diagnostic};
 use crate::diag::{Diagnostic, Diagnostics, ErrorKind, did_you_mean};
 use crate::eval;
 use crate::graph;
-use crate::load::{self, Timings};
+use crate::load;
 use crate::plan::Plan;
+use crate::render::nonfinite;
 use crate::spec::{Entry, ValueDef};
 use crate::tensor::Value;
+use crate::timings::Timings;
 
 pub use gradcheck::{GradcheckOptions, NameCheck, Status};
 
@@ -31,61 +29,6 @@ pub use gradcheck::{GradcheckOptions, NameCheck, Status};
 pub const EXPECT_RTOL: f64 = 1e-6;
 /// The contract's default absolute tolerance of `expect`.
 pub const EXPECT_ATOL: f64 = 1e-9;
-
-/// `bpc check`.
-#[derive(Debug, Args)]
-pub struct CheckArgs {
-    /// Spec files, folders (every *.yaml inside, sorted) or glob patterns.
-    #[arg(required = true, value_name = "SPEC")]
-    pub specs: Vec<PathBuf>,
-    /// Finite-difference step, scaled by max(1, |x|) for each element x.
-    #[arg(long, default_value_t = 1e-6, value_parser = positive)]
-    pub eps: f64,
-    /// Relative tolerance of the gradient check.
-    #[arg(long, default_value_t = 1e-5, value_parser = non_negative)]
-    pub rtol: f64,
-    /// Absolute tolerance of the gradient check.
-    #[arg(long, default_value_t = 1e-7, value_parser = non_negative)]
-    pub atol: f64,
-    /// Check at most this many elements of each name (evenly spaced).
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
-    pub max_elements: u32,
-    /// Only check `expect`; skip the finite-difference check.
-    #[arg(long)]
-    pub no_gradcheck: bool,
-    /// Say right or wrong without printing computed values (as `expect: {hidden: true}`).
-    #[arg(long)]
-    pub hide_answers: bool,
-    /// Print computed values even where answers are hidden.
-    #[arg(long, conflicts_with = "hide_answers")]
-    pub reveal: bool,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-    pub format: ReportFormat,
-}
-
-/// Output formats of `bpc check`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum ReportFormat {
-    /// One line per expectation and per gradient, for people.
-    Text,
-    /// One JSON object with per-spec results, for tools.
-    Json,
-}
-
-fn positive(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
-        _ => Err(format!("expected a positive number, got `{s}`")),
-    }
-}
-
-fn non_negative(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
-        _ => Err(format!("expected a number >= 0, got `{s}`")),
-    }
-}
 
 /// Whether an expectation is about a forward value or a gradient.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -198,45 +141,6 @@ impl SpecReport {
     }
 }
 
-/// Runs `bpc check`: grades every spec, prints the report, and fails with
-/// exit 2 if a spec or path was invalid, 1 if a check failed.
-pub fn cmd(a: &CheckArgs, io: &mut Io) -> Result<(), Failure> {
-    let opts = GradcheckOptions {
-        eps: a.eps,
-        rtol: a.rtol,
-        atol: a.atol,
-        max_elements: a.max_elements as usize,
-    };
-    let mut invalid = Diagnostics::default();
-    let mut failures = Diagnostics::default();
-    let files = paths::spec_files(&a.specs, &mut invalid);
-    let mut reports = Vec::with_capacity(files.len());
-    for path in &files {
-        let hide = |spec_hidden: bool| !a.reveal && (a.hide_answers || spec_hidden);
-        let gc = (!a.no_gradcheck).then_some(&opts);
-        let (report, diags) = check_file(path, gc, hide);
-        match &report.problem {
-            Some(p) if p.invalid => invalid.0.extend(diags.0),
-            _ => failures.0.extend(diags.0),
-        }
-        reports.push(report);
-    }
-    let text = match a.format {
-        ReportFormat::Text => report::text(&reports, (!a.no_gradcheck).then_some(&opts)),
-        ReportFormat::Json => report::json(&reports, (!a.no_gradcheck).then_some(&opts)),
-    };
-    io.out.write_all(text.as_bytes())?;
-    let failed = reports.iter().any(|r| r.counts().failed > 0);
-    if !invalid.is_empty() {
-        invalid.0.extend(failures.0);
-        Err(Failure::Invalid(invalid))
-    } else if failed {
-        Err(Failure::Failed((!failures.is_empty()).then_some(failures)))
-    } else {
-        Ok(())
-    }
-}
-
 /// Loads, evaluates and grades one spec file. `hide` says, from the spec's
 /// own `expect.hidden`, whether computed answers are hidden. Returns the
 /// report and the diagnostics that explain its problem, if any.
@@ -280,7 +184,7 @@ pub fn check_file(
     report.tolerance = wanted.tolerance;
     let evaluation = eval::evaluate(&plan);
     if let Some(nf) = evaluation.nonfinite {
-        let d: Diagnostics = nonfinite_diagnostic(&plan, &evaluation.values, nf).into();
+        let d: Diagnostics = nonfinite::diagnostic(&plan, &evaluation.values, nf).into();
         report.problem = Some(problem(&d, false));
         return (report, d);
     }

@@ -5,7 +5,7 @@ use serde_json::{Value as Json, json};
 
 use super::gradcheck::{Comparison, GradcheckOptions, NameCheck, Status, multi_index};
 use super::{Counts, ExpectKind, ExpectResult, Mismatch, SpecReport};
-use crate::render::{nested, number, value_text};
+use crate::render::{self, number, value_text};
 use crate::tensor::{Value, shape_text};
 
 /// Significant digits shown to people (more when two numbers would print alike).
@@ -265,25 +265,16 @@ fn distinct(a: f64, b: f64) -> (String, String) {
     }
 }
 
-/// One JSON number; NaN and infinities become the strings `"NaN"`, `"inf"`, `"-inf"`.
-fn jnum(x: f64) -> Json {
-    serde_json::Number::from_f64(x)
-        .map(Json::Number)
-        .unwrap_or_else(|| {
-            Json::String(if x.is_nan() {
-                "NaN".into()
-            } else if x > 0.0 {
-                "inf".into()
-            } else {
-                "-inf".into()
-            })
-        })
+/// A value as JSON, by the one number policy of [`render::json::value`]
+/// (shortest round-trip f64; NaN and infinities as the strings `"NaN"`,
+/// `"inf"`, `"-inf"`).
+fn jvalue(v: &Value) -> Json {
+    serde_json::from_str(&render::json::value(v)).unwrap_or(Json::Null)
 }
 
-/// A value as a JSON number or nested arrays.
-fn jvalue(v: &Value) -> Json {
-    let text = nested(v.shape(), &v.to_vec(), &|x| jnum(x).to_string());
-    serde_json::from_str(&text).unwrap_or(Json::Null)
+/// One number as JSON, by the same policy.
+fn jnum(x: f64) -> Json {
+    jvalue(&Value::Scalar(x))
 }
 
 fn status_text(s: Status) -> &'static str {

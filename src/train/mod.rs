@@ -6,7 +6,7 @@
 //! (which zeroes the gradient buffers in place), and updates the params in
 //! place with an [`optim::State`]. The command around it lives in [`mod@cmd`].
 
-pub mod cmd;
+pub mod batches;
 pub mod metric;
 pub mod optim;
 pub mod plot;
@@ -21,7 +21,6 @@ use crate::init::Rng;
 use crate::plan::{Plan, Slot};
 use crate::tensor::{Array, Value};
 
-pub use cmd::{TrainArgs, cmd};
 pub use metric::Metric;
 pub use optim::Optimizer;
 pub use settings::{Overrides, Settings};

@@ -6,13 +6,13 @@
 //! token of a collection (`[`, `{`, or the first `-`/key of a block), so the
 //! end of each value is found here by scanning the YAML text.
 
-use std::io::Write;
 use std::path::Path;
 
 use crate::diag::Span;
-use crate::render;
+use crate::render::{self, exact};
 use crate::spec::Spec;
 use crate::tensor::Value;
+use crate::train::Epoch;
 
 /// `text` with the value of every param in `trained` (name, value) replaced.
 /// Params not listed keep their text. `csv`, if given, replaces the path of
@@ -229,28 +229,41 @@ fn column(text: &str, at: usize) -> usize {
     at - text[..at].rfind('\n').map_or(0, |i| i + 1)
 }
 
-/// Writes `text` to `path` atomically: a temporary file in the same folder,
-/// then a rename over `path`.
-pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
+/// The CSV path to write into a trained spec at `out` when it lives in
+/// another folder than the spec at `input` (`None`: keep the text).
+pub fn moved_csv(spec: &Spec, input: &Path, out: &Path) -> Option<String> {
+    let csv = &spec.data.as_ref()?.value.csv.as_ref()?.value;
+    let dir = |p: &Path| {
+        let d = p
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::canonicalize(d).ok()
     };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    let (from, to) = (dir(input)?, dir(out)?);
+    if from == to || Path::new(csv).is_absolute() {
+        return None;
     }
-    result
+    let target = std::fs::canonicalize(from.join(csv)).ok()?;
+    Some(relative_path(&to, &target).display().to_string())
+}
+
+/// `epoch,loss[,accuracy]` with exact numbers.
+pub fn history_csv(history: &[Epoch]) -> String {
+    let with_acc = history.first().is_some_and(|e| e.accuracy.is_some());
+    let mut s = String::from(if with_acc {
+        "epoch,loss,accuracy\n"
+    } else {
+        "epoch,loss\n"
+    });
+    for e in history {
+        s.push_str(&format!("{},{}", e.epoch, exact(e.loss)));
+        if let Some(a) = e.accuracy {
+            s.push_str(&format!(",{}", exact(a.fraction())));
+        }
+        s.push('\n');
+    }
+    s
 }
 
 #[cfg(test)]

@@ -8,9 +8,9 @@ pub fn bpc(args: &[&str]) -> (u8, String, String) {
     let mut out = Vec::new();
     let mut err = Vec::new();
     let argv = std::iter::once("bpc").chain(args.iter().copied());
-    let status = bpc::cli::run(
+    let status = bpc::cmd::run(
         argv,
-        &mut bpc::cli::Io {
+        &mut bpc::session::Io {
             out: &mut out,
             err: &mut err,
             color: false,

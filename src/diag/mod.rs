@@ -5,6 +5,8 @@
 use std::fmt;
 use std::sync::Arc;
 
+mod render;
+
 /// A byte range in a source text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Span {
@@ -169,6 +171,18 @@ pub struct Details {
     pub related: Vec<(Span, String)>,
     /// How to fix it.
     pub help: Option<String>,
+    /// An error (the command fails) or a warning (it goes on).
+    pub severity: Severity,
+}
+
+/// Whether a diagnostic stops the command.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Severity {
+    /// The command fails.
+    #[default]
+    Error,
+    /// Printed; the command goes on.
+    Warning,
 }
 
 impl Diagnostic {
@@ -182,6 +196,7 @@ impl Diagnostic {
             label: None,
             related: Vec::new(),
             help: None,
+            severity: Severity::Error,
         }))
     }
 
@@ -227,21 +242,10 @@ impl Diagnostic {
         Some(format!("{}:{line}:{col}", source.name))
     }
 
-    /// Renders for a terminal (`color`) or for a file, test or pipe (plain).
-    pub fn render(&self, color: bool) -> String {
-        let theme = if color {
-            miette::GraphicalTheme::unicode()
-        } else {
-            miette::GraphicalTheme::unicode_nocolor()
-        };
-        let handler = miette::GraphicalReportHandler::new_themed(theme)
-            .with_width(100)
-            .with_links(false);
-        let mut out = String::new();
-        if handler.render_report(&mut out, &Rendered(self)).is_err() {
-            out = self.to_string();
-        }
-        out
+    /// The same diagnostic as a warning: printed, but the command goes on.
+    pub fn warning(mut self) -> Diagnostic {
+        self.severity = Severity::Warning;
+        self
     }
 }
 
@@ -272,75 +276,6 @@ impl fmt::Display for Diagnostic {
 }
 
 impl std::error::Error for Diagnostic {}
-
-/// Adapter from [`Diagnostic`] to miette's reporting traits.
-struct Rendered<'a>(&'a Diagnostic);
-
-impl fmt::Debug for Rendered<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self.0, f)
-    }
-}
-
-impl fmt::Display for Rendered<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0.message)
-    }
-}
-
-impl std::error::Error for Rendered<'_> {}
-
-impl miette::Diagnostic for Rendered<'_> {
-    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(format!("bpc::{}", self.0.kind.code())))
-    }
-
-    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.0
-            .help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
-    }
-
-    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        self.0.source.as_ref().map(|s| s as &dyn miette::SourceCode)
-    }
-
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
-        let span = self.0.span?;
-        let primary = miette::LabeledSpan::new_primary_with_span(
-            self.0.label.clone(),
-            (span.start, span.len()),
-        );
-        let related =
-            self.0.related.iter().map(|(s, l)| {
-                miette::LabeledSpan::new_with_span(Some(l.clone()), (s.start, s.len()))
-            });
-        Some(Box::new(std::iter::once(primary).chain(related)))
-    }
-}
-
-impl miette::SourceCode for Source {
-    fn read_span<'a>(
-        &'a self,
-        span: &miette::SourceSpan,
-        context_lines_before: usize,
-        context_lines_after: usize,
-    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
-        let inner =
-            self.text
-                .as_ref()
-                .read_span(span, context_lines_before, context_lines_after)?;
-        Ok(Box::new(miette::MietteSpanContents::new_named(
-            self.name.clone(),
-            inner.data(),
-            *inner.span(),
-            inner.line(),
-            inner.column(),
-            inner.line_count(),
-        )))
-    }
-}
 
 /// Every problem found by one pass, in the order found.
 #[derive(Clone, Debug, Default)]

@@ -4,17 +4,18 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use clap::Args;
-
-use crate::cli::{Failure, Io, nonfinite_diagnostic};
 use crate::diag::{Diagnostic, ErrorKind};
-use crate::load::{self, Timings};
-use crate::render::{exact, number};
+use crate::files::write_atomic;
+use crate::load;
+use crate::render::nonfinite;
+use crate::render::number;
+use crate::session::{Failure, Io};
+use crate::timings::Timings;
 use crate::train::{self, Accuracy, Epoch, Fit, Overrides, Score, Settings, plot, write};
 
 /// `bpc train`.
-#[derive(Debug, Args)]
-pub struct TrainArgs {
+#[derive(Debug, clap::Args)]
+pub struct Args {
     /// The spec file (YAML).
     pub spec: PathBuf,
     /// Write the spec with the trained params here (comments and layout kept).
@@ -58,7 +59,7 @@ fn install_ctrl_c() {
 }
 
 /// Runs `bpc train`.
-pub fn cmd(a: &TrainArgs, io: &mut Io) -> Result<(), Failure> {
+pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
     let target = output_path(a)?;
     let plan = load::load(&a.spec, &a.sets, true, &mut Timings::default())?;
     let data = train::data_slots(&plan);
@@ -69,7 +70,7 @@ pub fn cmd(a: &TrainArgs, io: &mut Io) -> Result<(), Failure> {
         seed: a.seed,
     };
     let s = train::settings::resolve(&plan, &data, &overrides)?;
-    check_batches(&plan, &data, &s, &a.sets)?;
+    train::batches::check(&plan, &data, &s, &a.sets)?;
     let plan = train::training_plan(plan, s.loss);
     writeln!(io.out, "{}", header(&plan, &s))?;
 
@@ -111,7 +112,7 @@ pub fn cmd(a: &TrainArgs, io: &mut Io) -> Result<(), Failure> {
         bar.finish_and_clear();
     }
     let fit = result.map_err(|d| {
-        let diag = nonfinite_diagnostic(&plan, &d.values, d.nonfinite);
+        let diag = nonfinite::diagnostic(&plan, &d.values, d.nonfinite);
         let message = format!(
             "training stopped at epoch {} (step {}): {}",
             d.epoch, d.step, diag.message
@@ -128,13 +129,14 @@ pub fn cmd(a: &TrainArgs, io: &mut Io) -> Result<(), Failure> {
     let after = train::score(&plan, &fit.params);
     report(io, &fit, before, after)?;
     if let Some(path) = &a.history {
-        write::write_atomic(path, &history_csv(&fit.history)).map_err(|e| io_error(path, &e))?;
+        write_atomic(path, write::history_csv(&fit.history).as_bytes())
+            .map_err(|e| io_error(path, &e))?;
     }
     if let Some(path) = &a.plot {
         let svg = plot::loss_svg(&fit.history, &format!("{}: training loss", plan.name)).map_err(
             |e| Diagnostic::new(ErrorKind::Io, format!("cannot draw the loss curve: {e}")),
         )?;
-        write::write_atomic(path, &svg).map_err(|e| io_error(path, &e))?;
+        write_atomic(path, svg.as_bytes()).map_err(|e| io_error(path, &e))?;
     }
     if let Some(path) = target {
         let trained: Vec<(String, crate::tensor::Value)> = fit
@@ -145,87 +147,17 @@ pub fn cmd(a: &TrainArgs, io: &mut Io) -> Result<(), Failure> {
         let text = write::trained_text(
             &plan.spec,
             &trained,
-            moved_csv(&plan.spec, &a.spec, &path).as_deref(),
+            write::moved_csv(&plan.spec, &a.spec, &path).as_deref(),
         );
-        write::write_atomic(&path, &text).map_err(|e| io_error(&path, &e))?;
+        write_atomic(&path, text.as_bytes()).map_err(|e| io_error(&path, &e))?;
         writeln!(io.out, "wrote {}", path.display())?;
     }
     Ok(())
 }
 
-/// The plan was checked with the whole data set bound; a batch has fewer rows,
-/// which can break shapes that the whole set satisfied (an input with one row
-/// per data row that is not itself bound by `data`, say). Builds the graph
-/// again with each batch size bound, so that such a spec fails here with the
-/// graph's own message rather than with NaN in the middle of training.
-fn check_batches(
-    plan: &crate::plan::Plan,
-    data: &[crate::plan::Slot],
-    s: &Settings,
-    sets: &[String],
-) -> Result<(), Failure> {
-    let tail = if s.batch_size == 0 {
-        0
-    } else {
-        s.rows % s.batch_size
-    };
-    for n in [s.batch_size, tail] {
-        if n == 0 || n == s.rows {
-            continue;
-        }
-        let mut bindings = Vec::new();
-        for &slot in data {
-            let full = plan.leaves[slot.index()].to_array();
-            let rows = full
-                .slice_axis(ndarray::Axis(0), ndarray::Slice::from(..n))
-                .to_owned();
-            bindings.push(crate::graph::Binding {
-                name: plan.info(slot).name.clone(),
-                value: crate::tensor::Value::from_array(rows),
-                origin: None,
-                mode: crate::graph::BindMode::Data,
-            });
-        }
-        for set in sets {
-            bindings.push(load::parse_set(set)?);
-        }
-        if let Err(mut d) =
-            load::compile_spec(plan.spec.clone(), &bindings, &mut Timings::default())
-        {
-            for e in &mut d.0 {
-                e.message = format!(
-                    "with batches of {n} rows (batch_size {}): {}",
-                    s.batch_size, e.message
-                );
-            }
-            return Err(d.into());
-        }
-    }
-    Ok(())
-}
-
-/// The CSV path to write into a trained spec at `out` when it lives in
-/// another folder than the spec at `input` (`None`: keep the text).
-fn moved_csv(spec: &crate::spec::Spec, input: &Path, out: &Path) -> Option<String> {
-    let csv = &spec.data.as_ref()?.value.csv.as_ref()?.value;
-    let dir = |p: &Path| {
-        let d = p
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        std::fs::canonicalize(d).ok()
-    };
-    let (from, to) = (dir(input)?, dir(out)?);
-    if from == to || Path::new(csv).is_absolute() {
-        return None;
-    }
-    let target = std::fs::canonicalize(from.join(csv)).ok()?;
-    Some(write::relative_path(&to, &target).display().to_string())
-}
-
 /// Where the trained spec goes: `-o`, or the input with `--in-place`; never
 /// the input otherwise.
-fn output_path(a: &TrainArgs) -> Result<Option<PathBuf>, Failure> {
+fn output_path(a: &Args) -> Result<Option<PathBuf>, Failure> {
     let same = |p: &Path| match (std::fs::canonicalize(p), std::fs::canonicalize(&a.spec)) {
         (Ok(x), Ok(y)) => x == y,
         _ => p == a.spec,
@@ -322,24 +254,6 @@ fn report(io: &mut Io, fit: &Fit, before: Score, after: Score) -> Result<(), Fai
         accuracy_text(after.accuracy).replacen("  ", ", ", 1)
     )?;
     Ok(())
-}
-
-/// `epoch,loss[,accuracy]` with exact numbers.
-pub fn history_csv(history: &[Epoch]) -> String {
-    let with_acc = history.first().is_some_and(|e| e.accuracy.is_some());
-    let mut s = String::from(if with_acc {
-        "epoch,loss,accuracy\n"
-    } else {
-        "epoch,loss\n"
-    });
-    for e in history {
-        s.push_str(&format!("{},{}", e.epoch, exact(e.loss)));
-        if let Some(a) = e.accuracy {
-            s.push_str(&format!(",{}", exact(a.fraction())));
-        }
-        s.push('\n');
-    }
-    s
 }
 
 fn io_error(path: &Path, e: &std::io::Error) -> Failure {

@@ -1,0 +1,75 @@
+//! The command line: one file per command, each the same shape, an `Args`
+//! struct (clap) and `run(&Args, &mut Io) -> Result<(), Failure>`. A command
+//! handles its arguments and prints; the work is done by the library modules
+//! below it. [`run`] parses the command line, dispatches, and is the only
+//! place that prints a failure and picks the exit status.
+
+pub mod check;
+pub mod dot;
+pub mod run;
+pub mod train;
+
+use std::ffi::OsString;
+
+use clap::{Parser, Subcommand};
+
+use crate::session::{EXIT_INVALID, EXIT_OK, Io};
+
+/// bpc, the backprop compiler: a YAML computation graph in, every value and gradient out.
+#[derive(Debug, Parser)]
+#[command(name = "bpc", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the value and gradient of every leaf and node.
+    Run(run::Args),
+    /// Draw the graph (Graphviz DOT, or SVG/PNG/PDF) with every value and gradient on it.
+    Dot(dot::Args),
+    /// Grade specs: check `expect` and compare every gradient with finite differences.
+    Check(check::Args),
+    /// Train the params by gradient descent on the loss; write the trained spec with -o.
+    Train(train::Args),
+}
+
+/// Parses `args` (program name first) and runs the command. Returns the exit
+/// status: 0 success, 1 a check failed, 2 invalid spec or command line.
+pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut Io) -> u8 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let text = if io.color {
+                e.render().ansi().to_string()
+            } else {
+                e.render().to_string()
+            };
+            let (stream, code) = if e.use_stderr() {
+                (&mut *io.err, EXIT_INVALID)
+            } else {
+                (&mut *io.out, EXIT_OK)
+            };
+            let _ = write!(stream, "{text}");
+            return code;
+        }
+    };
+    let result = match &cli.command {
+        Command::Run(a) => run::run(a, io),
+        Command::Dot(a) => dot::run(a, io),
+        Command::Check(a) => check::run(a, io),
+        Command::Train(a) => train::run(a, io),
+    };
+    match result {
+        Ok(()) => EXIT_OK,
+        Err(failure) => {
+            if let Some(d) = failure.diagnostics() {
+                let _ = write!(io.err, "{}", d.render(io.color));
+            }
+            failure.status()
+        }
+    }
+}
