@@ -123,6 +123,20 @@ impl Plan {
         self.info(self.output).shape.is_empty()
     }
 
+    /// For each slot, whether `of` depends on it (`of` itself included): the
+    /// slots that feed `of`, by any path. Training evaluates only these for
+    /// the loss; the gradient check re-runs only these for the output.
+    pub fn ancestors(&self, of: Slot) -> Vec<bool> {
+        let mut seen = vec![false; self.slots.len()];
+        let mut stack = vec![of];
+        while let Some(s) = stack.pop() {
+            if !std::mem::replace(&mut seen[s.index()], true) {
+                stack.extend(self.info(s).args.iter().copied());
+            }
+        }
+        seen
+    }
+
     /// The param slots, in file order.
     pub fn params(&self) -> impl Iterator<Item = Slot> + '_ {
         self.named()

@@ -136,15 +136,7 @@ struct Checker<'a> {
 
 impl<'a> Checker<'a> {
     fn new(plan: &'a Plan, base: &'a [Value], opts: &'a GradcheckOptions) -> Checker<'a> {
-        let mut needed = vec![false; plan.slots.len()];
-        needed[plan.output.index()] = true;
-        for step in plan.steps.iter().rev() {
-            if needed[step.out.index()] {
-                for a in step.args() {
-                    needed[a.index()] = true;
-                }
-            }
-        }
+        let needed = plan.ancestors(plan.output);
         let mut step_of = vec![None; plan.slots.len()];
         for (i, step) in plan.steps.iter().enumerate() {
             step_of[step.out.index()] = Some(i);

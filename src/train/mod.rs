@@ -92,23 +92,11 @@ pub struct Diverged {
     pub values: Vec<Value>,
 }
 
-/// For each slot, whether `of` depends on it (`of` itself included).
-pub fn ancestors(plan: &Plan, of: Slot) -> Vec<bool> {
-    let mut seen = vec![false; plan.slots.len()];
-    let mut stack = vec![of];
-    while let Some(s) = stack.pop() {
-        if !std::mem::replace(&mut seen[s.index()], true) {
-            stack.extend(plan.info(s).args.iter().copied());
-        }
-    }
-    seen
-}
-
 /// The plan that training runs: the gradient is that of `loss`, only the
 /// steps the loss depends on are evaluated, and the reverse walk computes
 /// only the gradients that lead to a param (none for the data, for example).
 pub fn training_plan(plan: Plan, loss: Slot) -> Plan {
-    let needed = ancestors(&plan, loss);
+    let needed = plan.ancestors(loss);
     let mut p = plan;
     p.output = loss;
     p.steps.retain(|s| needed[s.out.index()]);

@@ -107,7 +107,8 @@ pub fn resolve(plan: &Plan, data: &[Slot], overrides: &Overrides) -> Result<Sett
             Some("reduce it with `mean` or `sum`, or name a scalar node in `train.loss`".into()),
         ),
         Some(l)
-            if !super::ancestors(plan, l)
+            if !plan
+                .ancestors(l)
                 .iter()
                 .enumerate()
                 .any(|(i, &a)| a && plan.slots[i].kind == Kind::Param) =>
