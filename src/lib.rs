@@ -9,6 +9,7 @@
 //! Plan + bindings ──forward──▶ Values ──backward──▶ Grads      (eval)
 //! Plan + params + data ──fit──▶ trained params + loss history  (train)
 //! render: table | json | dot                                  (render)
+//! explain: the chain rule step by step; change an input       (explain)
 //! ```
 //!
 //! The modules are listed below in layers, each importing only the layers
@@ -35,6 +36,7 @@ pub mod spec;
 
 // What reads the stages' results.
 pub mod check;
+pub mod explain;
 pub mod render;
 pub mod train;
 

@@ -2,7 +2,9 @@
 
 use clap::ValueEnum;
 
-use crate::render;
+use crate::eval;
+use crate::explain::perturb::{self, Comparison};
+use crate::render::{self, value_text};
 use crate::session::{self, EvalArgs, Failure, Io};
 use crate::timings::Timings;
 
@@ -32,20 +34,57 @@ pub enum Format {
 pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
     let mut timings = Timings::default();
     let (plan, evaluation) = session::evaluate(&a.eval, io, &mut timings)?;
-    let text = timings.time("render", || match a.format {
-        Format::Table => render::table::render(
+    let opts = render::table::TableOptions {
+        precision: a.precision as usize,
+        ..Default::default()
+    };
+    // With --set, the table says what changed and how far the output moved,
+    // against the file's own values, instead of the file's description.
+    let comparison = if a.eval.sets.is_empty() || a.format == Format::Json {
+        None
+    } else {
+        let file = perturb::file_plan(&plan, &a.eval.spec, &mut timings)?;
+        let file_eval = eval::evaluate_timed(&file, &mut timings);
+        let names = perturb::names(&a.eval.sets);
+        Some(perturb::compare(
+            &names,
+            (&file, &file_eval),
+            (&plan, &evaluation),
+        ))
+    };
+    let text = timings.time("render", || match (a.format, &comparison) {
+        (Format::Table, None) => render::table::render(&plan, &evaluation, opts),
+        (Format::Table, Some(c)) => render::table::render_titled(
             &plan,
             &evaluation,
-            render::table::TableOptions {
-                precision: a.precision as usize,
-                ..Default::default()
-            },
+            opts,
+            &changed_title(&plan.name, c, opts),
+            &[c.line(opts.precision)],
         ),
-        Format::Json => render::json::render(&plan, &evaluation),
+        (Format::Json, _) => render::json::render(&plan, &evaluation),
     });
     io.out.write_all(text.as_bytes())?;
     if a.eval.timings {
         write!(io.err, "{}", timings.render())?;
     }
     Ok(())
+}
+
+/// `spec `fruit` with n_X = 3 instead of 2`: the table's first line after
+/// `--set`.
+fn changed_title(name: &str, c: &Comparison, opts: render::table::TableOptions) -> String {
+    let text = |v| value_text(v, opts.precision, opts.max_elems);
+    let changes: Vec<String> = c
+        .changes
+        .iter()
+        .map(|ch| {
+            format!(
+                "{} = {} instead of {}",
+                ch.name,
+                text(&ch.new),
+                text(&ch.old)
+            )
+        })
+        .collect();
+    format!("spec `{name}` with {}", changes.join(", "))
 }

@@ -22,14 +22,28 @@ impl Default for TableOptions {
     }
 }
 
-/// Renders the values and gradients of every named slot.
+/// Renders the values and gradients of every named slot, under the title
+/// `spec `NAME`: DESCRIPTION`.
 pub fn render(plan: &Plan, eval: &Evaluation, opts: TableOptions) -> String {
-    let out = plan.output_name();
-    let mut text = format!("spec `{}`", plan.name);
+    let mut title = format!("spec `{}`", plan.name);
     if let Some(d) = &plan.spec.description {
-        text.push_str(&format!(": {}", d.trim()));
+        title.push_str(&format!(": {}", d.trim()));
     }
-    text.push('\n');
+    render_titled(plan, eval, opts, &title, &[])
+}
+
+/// [`render`] with another first line, and `notes` (one a line) after the
+/// output's value: `bpc run --set` says what it changed there instead of
+/// repeating the file's description.
+pub fn render_titled(
+    plan: &Plan,
+    eval: &Evaluation,
+    opts: TableOptions,
+    title: &str,
+    notes: &[String],
+) -> String {
+    let out = plan.output_name();
+    let mut text = format!("{title}\n");
     let out_value = value_text(
         &eval.values[plan.output.index()],
         opts.precision,
@@ -40,6 +54,10 @@ pub fn render(plan: &Plan, eval: &Evaluation, opts: TableOptions) -> String {
         text.push_str(&format!(
             "note: `{out}` is not a scalar; gradients are those of sum({out}) (the seed is all ones)\n"
         ));
+    }
+    for note in notes {
+        text.push_str(note);
+        text.push('\n');
     }
     text.push('\n');
     let header = [
