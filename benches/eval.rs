@@ -125,11 +125,11 @@ fn flat_tape(bencher: divan::Bencher) {
 fn bpc_forward_backward(bencher: divan::Bencher) {
     let plan = plan();
     let mut values = eval::initial_values(plan);
-    let mut grads = Vec::new();
+    let mut grads = bpc::slots::Grads::default();
     bencher.bench_local(|| {
         eval::forward(plan, &mut values);
         eval::backward(plan, &values, &mut grads);
-        black_box(grads[0].as_scalar())
+        black_box(grads[bpc::plan::Slot(0)].as_scalar())
     });
 }
 

@@ -6,6 +6,7 @@
 
 use crate::op::Op;
 use crate::plan::{Plan, Slot, Step};
+use crate::slots::{Grads, Values};
 use crate::tensor::Value;
 use crate::timings::Timings;
 
@@ -37,9 +38,9 @@ pub struct NonFinite {
 #[derive(Clone, Debug)]
 pub struct Evaluation {
     /// Forward values, by slot.
-    pub values: Vec<Value>,
+    pub values: Values,
     /// d output / d slot, by slot.
-    pub grads: Vec<Value>,
+    pub grads: Grads,
     /// The first non-finite value or gradient, if any.
     pub nonfinite: Option<NonFinite>,
 }
@@ -53,7 +54,7 @@ pub fn evaluate(plan: &Plan) -> Evaluation {
 pub fn evaluate_timed(plan: &Plan, timings: &mut Timings) -> Evaluation {
     let mut values = initial_values(plan);
     let first = timings.time("forward", || forward(plan, &mut values));
-    let mut grads = Vec::new();
+    let mut grads = Grads::default();
     let back = timings.time("backward", || backward(plan, &values, &mut grads));
     Evaluation {
         values,
@@ -63,16 +64,16 @@ pub fn evaluate_timed(plan: &Plan, timings: &mut Timings) -> Evaluation {
 }
 
 /// A value buffer: the plan's leaves, then a placeholder per node.
-pub fn initial_values(plan: &Plan) -> Vec<Value> {
+pub fn initial_values(plan: &Plan) -> Values {
     let mut values = Vec::with_capacity(plan.slots.len());
     values.extend(plan.leaves.iter().cloned());
     values.resize(plan.slots.len(), Value::Scalar(0.0));
-    values
+    Values::new(values)
 }
 
 /// Evaluates every step in order. `values` holds the leaves on entry and every
 /// slot on return. Returns the first slot that is NaN or infinite.
-pub fn forward(plan: &Plan, values: &mut [Value]) -> Option<NonFinite> {
+pub fn forward(plan: &Plan, values: &mut Values) -> Option<NonFinite> {
     let mut first = None;
     for (i, v) in values.iter().enumerate().take(plan.leaves.len()) {
         record(&mut first, Pass::Forward, Slot(i as u32), None, v);
@@ -84,18 +85,18 @@ pub fn forward(plan: &Plan, values: &mut [Value]) -> Option<NonFinite> {
             if !y.is_finite() {
                 record(&mut first, Pass::Forward, step.out, None, &Value::Scalar(y));
             }
-            values[step.out.index()] = Value::Scalar(y);
+            values[step.out] = Value::Scalar(y);
         } else {
             // Reuse the previous result's buffer when the op can write into it
             // (training evaluates the same plan again and again).
-            let mut out = std::mem::replace(&mut values[step.out.index()], Value::Scalar(0.0));
+            let mut out = values.take(step.out);
             let args = arg_refs(step, values);
             let args = &args[..step.arity as usize];
             if !step.op.forward_into(args, &mut out) {
                 out = step.op.forward(args);
             }
             record(&mut first, Pass::Forward, step.out, None, &out);
-            values[step.out.index()] = out;
+            values[step.out] = out;
         }
     }
     first
@@ -104,20 +105,20 @@ pub fn forward(plan: &Plan, values: &mut [Value]) -> Option<NonFinite> {
 /// The reverse walk: seeds d output / d output with ones, then walks the steps
 /// backwards, adding each step's contribution to its arguments' gradients.
 /// `grads` is resized and zeroed to the values' shapes (reusing its buffers).
-pub fn backward(plan: &Plan, values: &[Value], grads: &mut Vec<Value>) -> Option<NonFinite> {
+pub fn backward(plan: &Plan, values: &Values, grads: &mut Grads) -> Option<NonFinite> {
     zero_like(values, grads);
-    let out = plan.output.index();
+    let out = plan.output;
     grads[out] = Value::full(values[out].shape(), 1.0);
     let mut first = None;
     for step in plan.steps.iter().rev() {
         if step.scalar {
             let (a, b) = scalar_args(step, values);
-            let y = values[step.out.index()].as_scalar().unwrap_or(f64::NAN);
-            let g = grads[step.out.index()].as_scalar().unwrap_or(f64::NAN);
+            let y = values[step.out].as_scalar().unwrap_or(f64::NAN);
+            let g = grads[step.out].as_scalar().unwrap_or(f64::NAN);
             let (ga, gb) = step.op.backward_scalar(a, b, y, g);
             let mut add = |k: usize, d: f64| {
                 let slot = step.args[k];
-                if let Value::Scalar(acc) = &mut grads[slot.index()] {
+                if let Value::Scalar(acc) = &mut grads[slot] {
                     *acc += d;
                 }
                 if !d.is_finite() {
@@ -137,10 +138,10 @@ pub fn backward(plan: &Plan, values: &[Value], grads: &mut Vec<Value>) -> Option
                 add(1, gb);
             }
         } else {
-            let g = std::mem::replace(&mut grads[step.out.index()], Value::Scalar(0.0));
+            let g = grads.take(step.out);
             let args = arg_refs(step, values);
             let args = &args[..step.arity as usize];
-            let out = &values[step.out.index()];
+            let out = &values[step.out];
             // First, contributions the op can add straight into the gradient
             // buffer (no temporary); the rest through the allocating rule.
             let mut rest = step.wants;
@@ -149,24 +150,24 @@ pub fn backward(plan: &Plan, values: &[Value], grads: &mut Vec<Value>) -> Option
                     continue;
                 }
                 let slot = step.args[k];
-                let mut acc = std::mem::replace(&mut grads[slot.index()], Value::Scalar(0.0));
+                let mut acc = grads.take(slot);
                 if step.op.accumulate_grad(k, args, out, &g, &mut acc) {
                     *want = false;
                     record(&mut first, Pass::Backward, slot, Some(step.out), &acc);
                 }
-                grads[slot.index()] = acc;
+                grads[slot] = acc;
             }
             let contribs = if rest == [false; 3] {
                 [None, None, None]
             } else {
                 step.op.backward(args, out, &g, rest)
             };
-            grads[step.out.index()] = g;
+            grads[step.out] = g;
             for (k, c) in contribs.into_iter().enumerate() {
                 let Some(c) = c else { continue };
                 let slot = step.args[k];
                 record(&mut first, Pass::Backward, slot, Some(step.out), &c);
-                grads[slot.index()].add_assign(&c);
+                grads[slot].add_assign(&c);
             }
         }
     }
@@ -189,23 +190,36 @@ fn record(first: &mut Option<NonFinite>, pass: Pass, slot: Slot, from: Option<Sl
 }
 
 /// Resizes `grads` to match `values` and sets every element to zero.
-fn zero_like(values: &[Value], grads: &mut Vec<Value>) {
+fn zero_like(values: &Values, grads: &mut Grads) {
+    let grads = grads.as_mut_vec();
     grads.truncate(values.len());
-    for (g, v) in grads.iter_mut().zip(values) {
+    for (g, v) in grads.iter_mut().zip(values.iter()) {
         match (g, v) {
             (Value::Scalar(x), Value::Scalar(_)) => *x = 0.0,
             (Value::Tensor(a), Value::Tensor(b)) if a.shape() == b.shape() => a.fill(0.0),
             (g, v) => *g = Value::full(v.shape(), 0.0),
         }
     }
-    for v in &values[grads.len()..] {
+    for v in values.iter().skip(grads.len()) {
         grads.push(Value::full(v.shape(), 0.0));
     }
 }
 
+/// One step's result from the values of its arguments, newly allocated (as
+/// [`forward`] computes it, without reusing the previous result's buffer).
+pub fn forward_step(step: &Step, values: &Values) -> Value {
+    if step.scalar {
+        let (a, b) = scalar_args(step, values);
+        Value::Scalar(step.op.forward_scalar(a, b))
+    } else {
+        let args = arg_refs(step, values);
+        step.op.forward(&args[..step.arity as usize])
+    }
+}
+
 #[inline]
-fn scalar_args(step: &Step, values: &[Value]) -> (f64, f64) {
-    let get = |s: Slot| values[s.index()].as_scalar().unwrap_or(f64::NAN);
+fn scalar_args(step: &Step, values: &Values) -> (f64, f64) {
+    let get = |s: Slot| values[s].as_scalar().unwrap_or(f64::NAN);
     let a = get(step.args[0]);
     let b = if step.arity > 1 {
         get(step.args[1])
@@ -216,11 +230,11 @@ fn scalar_args(step: &Step, values: &[Value]) -> (f64, f64) {
 }
 
 #[inline]
-fn arg_refs<'v>(step: &Step, values: &'v [Value]) -> [&'v Value; 3] {
+fn arg_refs<'v>(step: &Step, values: &'v Values) -> [&'v Value; 3] {
     [
-        &values[step.args[0].index()],
-        &values[step.args[1].index()],
-        &values[step.args[2].index()],
+        &values[step.args[0]],
+        &values[step.args[1]],
+        &values[step.args[2]],
     ]
 }
 

@@ -32,6 +32,7 @@ pub mod eval;
 pub mod graph;
 pub mod load;
 pub mod plan;
+pub mod slots;
 pub mod spec;
 
 // What reads the stages' results.

@@ -289,7 +289,7 @@ fn finite_differences_catch_a_wrong_backward_rule() {
     let plan = load(&dir, SIN_SPEC);
     let right = bpc::eval::evaluate(&plan);
     let opts = GradcheckOptions::default();
-    let verdict = |grads: &[Value]| -> Vec<(String, Status)> {
+    let verdict = |grads: &bpc::slots::Grads| -> Vec<(String, Status)> {
         check::gradcheck::check(&plan, &right.values, grads, &opts)
             .into_iter()
             .map(|c| (c.name, c.status))
@@ -304,10 +304,12 @@ fn finite_differences_catch_a_wrong_backward_rule() {
         verdict(&right.grads)
     );
     // With the wrong rule, d y / d x = 2p·w·sin x instead of 2p·w·cos x: only x fails.
-    let wrong: Vec<Value> = backward_with_wrong_sin(&plan, &right.values)
-        .into_iter()
-        .map(Value::Scalar)
-        .collect();
+    let wrong = bpc::slots::Grads::new(
+        backward_with_wrong_sin(&plan, &right.values)
+            .into_iter()
+            .map(Value::Scalar)
+            .collect(),
+    );
     let checks = check::gradcheck::check(&plan, &right.values, &wrong, &opts);
     for c in &checks {
         let want = if c.name == "x" {

@@ -196,9 +196,7 @@ fn output_with(spec: &Arc<spec::Spec>, leaf: &str, shape: &[usize], data: Vec<f6
     let plan = plan::compile(graph);
     let mut values = eval::initial_values(&plan);
     eval::forward(&plan, &mut values);
-    values[plan.output.index()]
-        .as_scalar()
-        .expect("scalar output")
+    values[plan.output].as_scalar().expect("scalar output")
 }
 
 proptest! {
@@ -221,7 +219,7 @@ proptest! {
         for (i, leaf) in leaves.iter().enumerate() {
             let name = format!("x{i}");
             let slot = plan.slot(&name).expect("leaf slot");
-            let analytic = evaluation.grads[slot.index()].to_vec();
+            let analytic = evaluation.grads[slot].to_vec();
             let shape = SHAPES[leaf.shape];
             for (k, &want) in analytic.iter().enumerate() {
                 // Central difference: (f(x + h) - f(x - h)) / 2h, error O(h^2).

@@ -47,21 +47,21 @@ fn every_spec_matches_finite_differences() {
             if class_indices.contains(&slot) {
                 continue;
             }
-            for k in 0..base.values[slot.index()].len() {
-                let x = base.values[slot.index()].to_vec()[k];
+            for k in 0..base.values[slot].len() {
+                let x = base.values[slot].to_vec()[k];
                 let eps = 1e-6 * x.abs().max(1.0);
                 let at = |dx: f64| {
                     let mut values = eval::initial_values(&plan);
-                    let mut arr = values[slot.index()].to_array();
+                    let mut arr = values[slot].to_array();
                     if let Some(e) = arr.iter_mut().nth(k) {
                         *e += dx;
                     }
-                    values[slot.index()] = bpc::tensor::Value::from_array(arr);
+                    values[slot] = bpc::tensor::Value::from_array(arr);
                     eval::forward(&plan, &mut values);
                     total(&values)
                 };
                 let numeric = (at(eps) - at(-eps)) / (2.0 * eps);
-                let analytic = base.grads[slot.index()].to_vec()[k];
+                let analytic = base.grads[slot].to_vec()[k];
                 let tol = 1e-6 * analytic.abs().max(numeric.abs()) + 1e-7;
                 assert!(
                     (numeric - analytic).abs() <= tol,
@@ -82,14 +82,14 @@ fn every_spec_evaluates_the_same_on_reused_buffers() {
         let plan = load::load(path, &[], true, &mut Timings::default()).expect("spec loads");
         let fresh = eval::evaluate(&plan);
         let mut values = eval::initial_values(&plan);
-        let mut grads = Vec::new();
+        let mut grads = bpc::slots::Grads::default();
         for _ in 0..3 {
             eval::forward(&plan, &mut values);
             eval::backward(&plan, &values, &mut grads);
         }
         assert_eq!(values, fresh.values, "{}: values", rel(path));
         for (slot, info) in plan.named() {
-            let (a, b) = (&grads[slot.index()], &fresh.grads[slot.index()]);
+            let (a, b) = (&grads[slot], &fresh.grads[slot]);
             for (x, y) in a.iter().zip(b.iter()) {
                 // A fused multiply-add may round once where two steps round twice.
                 assert!(

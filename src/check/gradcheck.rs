@@ -9,8 +9,10 @@
 //! argument across 0 (the kink), one that changes the class indices of a
 //! cross_entropy, and one whose result is not finite (out of an op's domain).
 
+use crate::eval;
 use crate::op::Op;
 use crate::plan::{Plan, Slot, Step};
+use crate::slots::{Grads, Values};
 use crate::tensor::Value;
 
 /// How the finite-difference check runs.
@@ -109,22 +111,22 @@ enum Hazard {
 /// [`crate::eval::backward`]; a test may pass others).
 pub fn check(
     plan: &Plan,
-    values: &[Value],
-    grads: &[Value],
+    values: &Values,
+    grads: &Grads,
     opts: &GradcheckOptions,
 ) -> Vec<NameCheck> {
     let mut checker = Checker::new(plan, values, opts);
     plan.named()
-        .map(|(slot, info)| checker.check_slot(slot, &info.name, &grads[slot.index()]))
+        .map(|(slot, info)| checker.check_slot(slot, &info.name, &grads[slot]))
         .collect()
 }
 
 struct Checker<'a> {
     plan: &'a Plan,
-    base: &'a [Value],
+    base: &'a Values,
     opts: &'a GradcheckOptions,
     /// The buffer the perturbed passes run in; equal to `base` between names.
-    work: Vec<Value>,
+    work: Values,
     /// Slots the output depends on (or the output itself).
     needed: Vec<bool>,
     /// Step index producing each node slot.
@@ -135,18 +137,18 @@ struct Checker<'a> {
 }
 
 impl<'a> Checker<'a> {
-    fn new(plan: &'a Plan, base: &'a [Value], opts: &'a GradcheckOptions) -> Checker<'a> {
+    fn new(plan: &'a Plan, base: &'a Values, opts: &'a GradcheckOptions) -> Checker<'a> {
         let needed = plan.ancestors(plan.output);
         let mut step_of = vec![None; plan.slots.len()];
         for (i, step) in plan.steps.iter().enumerate() {
             step_of[step.out.index()] = Some(i);
         }
-        let magnitude: f64 = base[plan.output.index()].iter().map(f64::abs).sum();
+        let magnitude: f64 = base[plan.output].iter().map(f64::abs).sum();
         Checker {
             plan,
             base,
             opts,
-            work: base.to_vec(),
+            work: base.clone(),
             needed,
             step_of,
             noise: 32.0 * f64::EPSILON * magnitude.max(f64::MIN_POSITIVE),
@@ -200,20 +202,20 @@ impl<'a> Checker<'a> {
     }
 
     fn check_slot(&mut self, slot: Slot, name: &str, grad: &Value) -> NameCheck {
-        let n = self.base[slot.index()].len();
+        let n = self.base[slot].len();
         let steps = self.downstream(slot);
         let sampled = self.sample_size(n, &steps);
         let analytic = grad.to_vec();
         // Row-major element access needs a standard layout.
-        if let Value::Tensor(a) = &self.work[slot.index()]
+        if let Value::Tensor(a) = &self.work[slot]
             && !a.is_standard_layout()
         {
-            self.work[slot.index()] = Value::from_array(a.as_standard_layout().into_owned());
+            self.work[slot] = Value::from_array(a.as_standard_layout().into_owned());
         }
         let mut result = NameCheck {
             slot,
             name: name.to_string(),
-            shape: self.base[slot.index()].shape().to_vec(),
+            shape: self.base[slot].shape().to_vec(),
             elements: n,
             sampled,
             skipped: 0,
@@ -273,7 +275,7 @@ impl<'a> Checker<'a> {
         }
         // Leave the buffer as it was for the next name.
         for &i in &steps {
-            let out = self.plan.steps[i].out.index();
+            let out = self.plan.steps[i].out;
             self.work[out] = self.base[out].clone();
         }
         result.status = if result.failed > 0 {
@@ -315,7 +317,7 @@ impl<'a> Checker<'a> {
     }
 
     fn get(&self, slot: Slot, j: usize) -> f64 {
-        match &self.work[slot.index()] {
+        match &self.work[slot] {
             Value::Scalar(x) => *x,
             Value::Tensor(a) => a
                 .as_slice()
@@ -326,7 +328,7 @@ impl<'a> Checker<'a> {
     }
 
     fn set(&mut self, slot: Slot, j: usize, x: f64) {
-        match &mut self.work[slot.index()] {
+        match &mut self.work[slot] {
             Value::Scalar(v) => *v = x,
             Value::Tensor(a) => {
                 if let Some(v) = a.as_slice_mut().and_then(|s| s.get_mut(j)) {
@@ -344,10 +346,10 @@ impl<'a> Checker<'a> {
             if let Some(hazard) = self.hazard(step) {
                 return Err(hazard);
             }
-            let out = forward_step(step, &self.work);
-            self.work[step.out.index()] = out;
+            let out = eval::forward_step(step, &self.work);
+            self.work[step.out] = out;
         }
-        Ok(self.work[self.plan.output.index()].iter().sum())
+        Ok(self.work[self.plan.output].iter().sum())
     }
 
     /// A kink argument that changed sides of 0, or a class-index target that changed.
@@ -355,7 +357,7 @@ impl<'a> Checker<'a> {
         let (base, work) = (self.base, &self.work);
         match step.op {
             Op::Relu | Op::LeakyRelu { .. } | Op::Abs => {
-                let a = step.args[0].index();
+                let a = step.args[0];
                 let side = |x: f64| x.partial_cmp(&0.0);
                 let crossed = base[a]
                     .iter()
@@ -364,7 +366,7 @@ impl<'a> Checker<'a> {
                 crossed.then_some(Hazard::Kink(step.out))
             }
             Op::CrossEntropy => {
-                let (z, t) = (step.args[0].index(), step.args[1].index());
+                let (z, t) = (step.args[0], step.args[1]);
                 let indices = base[t].shape() != base[z].shape();
                 (indices && base[t] != work[t]).then_some(Hazard::ClassIndex(step.out))
             }
@@ -375,22 +377,6 @@ impl<'a> Checker<'a> {
             Op::Matmul | Op::Transpose | Op::Sum { .. } | Op::Mean { .. } => None,
             Op::Softmax { .. } | Op::LogSoftmax { .. } | Op::Affine | Op::Mse | Op::Bce => None,
         }
-    }
-}
-
-/// One step's result from the values of its arguments (as [`crate::eval::forward`] computes it).
-fn forward_step(step: &Step, values: &[Value]) -> Value {
-    if step.scalar {
-        let get = |s: Slot| values[s.index()].as_scalar().unwrap_or(f64::NAN);
-        let b = if step.arity > 1 {
-            get(step.args[1])
-        } else {
-            0.0
-        };
-        Value::Scalar(step.op.forward_scalar(get(step.args[0]), b))
-    } else {
-        let args: Vec<&Value> = step.args().iter().map(|s| &values[s.index()]).collect();
-        step.op.forward(&args)
     }
 }
 

@@ -191,8 +191,8 @@ pub fn check_file(
     let (rtol, atol) = wanted.tolerance;
     for (kind, slot, expected) in wanted.entries {
         let computed = match kind {
-            ExpectKind::Value => &evaluation.values[slot.index()],
-            ExpectKind::Grad => &evaluation.grads[slot.index()],
+            ExpectKind::Value => &evaluation.values[slot],
+            ExpectKind::Grad => &evaluation.grads[slot],
         };
         let mismatch = compare(&expected, computed, rtol, atol);
         report.expect.push(ExpectResult {

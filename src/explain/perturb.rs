@@ -199,8 +199,8 @@ pub fn compare(
         if !matches!(old_plan.info(a).kind, Kind::Input | Kind::Param) {
             continue;
         }
-        let (old_v, new_v) = (&old.values[a.index()], &new.values[b.index()]);
-        let grad = old.grads[a.index()].clone();
+        let (old_v, new_v) = (&old.values[a], &new.values[b]);
+        let grad = old.grads[a].clone();
         let predicted = grad
             .iter()
             .zip(new_v.iter().zip(old_v.iter()))
@@ -217,8 +217,8 @@ pub fn compare(
     Comparison {
         output: old_plan.output_name().to_string(),
         summed: !old_plan.output_is_scalar(),
-        old: output_total(&old.values[old_plan.output.index()]),
-        new: output_total(&new.values[new_plan.output.index()]),
+        old: output_total(&old.values[old_plan.output]),
+        new: output_total(&new.values[new_plan.output]),
         changes,
     }
 }

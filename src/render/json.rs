@@ -43,7 +43,7 @@ pub fn render(plan: &Plan, eval: &Evaluation) -> String {
         string(&plan.name),
         string(plan.output_name())
     );
-    for (key, vals) in [("values", &eval.values), ("grads", &eval.grads)] {
+    for (key, vals) in [("values", &*eval.values), ("grads", &*eval.grads)] {
         let _ = write!(out, ", \"{key}\": {{");
         for (k, (slot, info)) in plan.named().enumerate() {
             let sep = if k == 0 { "" } else { ", " };

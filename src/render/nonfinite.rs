@@ -6,10 +6,10 @@ use crate::eval::{self, NonFinite, Pass};
 use crate::graph::Kind;
 use crate::plan::Plan;
 use crate::render::{number, value_text};
-use crate::tensor::Value;
+use crate::slots::Values;
 
 /// Explains the first non-finite value: which node, its op, its inputs, the likely cause.
-pub fn diagnostic(plan: &Plan, values: &[Value], nf: NonFinite) -> Diagnostic {
+pub fn diagnostic(plan: &Plan, values: &Values, nf: NonFinite) -> Diagnostic {
     let node = match nf.pass {
         Pass::Forward => nf.slot,
         Pass::Backward => nf.from.unwrap_or(nf.slot),
@@ -30,13 +30,7 @@ pub fn diagnostic(plan: &Plan, values: &[Value], nf: NonFinite) -> Diagnostic {
             let args: Vec<String> = info
                 .args
                 .iter()
-                .map(|&s| {
-                    format!(
-                        "`{}` = {}",
-                        plan.info(s).name,
-                        value_text(&values[s.index()], 6, 4)
-                    )
-                })
+                .map(|&s| format!("`{}` = {}", plan.info(s).name, value_text(&values[s], 6, 4)))
                 .collect();
             let target = match nf.pass {
                 Pass::Forward => String::new(),

@@ -44,11 +44,7 @@ pub fn render_titled(
 ) -> String {
     let out = plan.output_name();
     let mut text = format!("{title}\n");
-    let out_value = value_text(
-        &eval.values[plan.output.index()],
-        opts.precision,
-        opts.max_elems,
-    );
+    let out_value = value_text(&eval.values[plan.output], opts.precision, opts.max_elems);
     text.push_str(&format!("output `{out}` = {out_value}\n"));
     if !plan.output_is_scalar() {
         text.push_str(&format!(
@@ -72,9 +68,9 @@ pub fn render_titled(
         rows.push([
             info.name.clone(),
             info.kind.describe(),
-            crate::tensor::shape_text(eval.values[slot.index()].shape()),
-            value_text(&eval.values[slot.index()], opts.precision, opts.max_elems),
-            value_text(&eval.grads[slot.index()], opts.precision, opts.max_elems),
+            crate::tensor::shape_text(eval.values[slot].shape()),
+            value_text(&eval.values[slot], opts.precision, opts.max_elems),
+            value_text(&eval.grads[slot], opts.precision, opts.max_elems),
         ]);
     }
     let mut widths = [0usize; 5];

@@ -11,6 +11,7 @@
 use crate::graph::Kind;
 use crate::op::Op;
 use crate::plan::{Plan, Slot};
+use crate::slots::Values;
 use crate::tensor::Value;
 
 /// How to count right answers.
@@ -61,10 +62,10 @@ impl Metric {
     }
 
     /// (right, counted) in the current values.
-    pub fn count(&self, values: &[Value]) -> (usize, usize) {
+    pub fn count(&self, values: &Values) -> (usize, usize) {
         match *self {
             Metric::Threshold { p, target } => {
-                let (p, y) = (&values[p.index()], &values[target.index()]);
+                let (p, y) = (&values[p], &values[target]);
                 let right = p
                     .iter()
                     .zip(y.iter())
@@ -73,7 +74,7 @@ impl Metric {
                 (right, p.len())
             }
             Metric::Argmax { logits, target } => {
-                let (z, t) = (&values[logits.index()], &values[target.index()]);
+                let (z, t) = (&values[logits], &values[target]);
                 let classes = z.shape().last().copied().unwrap_or(1).max(1);
                 let rows = z.len() / classes;
                 let z = z.to_vec_if_needed();

@@ -19,6 +19,7 @@ use crate::eval::{self, NonFinite};
 use crate::graph::Kind;
 use crate::init::Rng;
 use crate::plan::{Plan, Slot};
+use crate::slots::{Grads, Values};
 use crate::tensor::{Array, Value};
 
 pub use metric::Metric;
@@ -89,7 +90,7 @@ pub struct Diverged {
     /// The first non-finite value or gradient.
     pub nonfinite: NonFinite,
     /// The values of that step, for the message.
-    pub values: Vec<Value>,
+    pub values: Values,
 }
 
 /// The plan that training runs: the gradient is that of `loss`, only the
@@ -130,19 +131,15 @@ struct Feed {
 impl Feed {
     /// Takes the data set out of its slot (without copying it) and leaves a
     /// batch buffer there.
-    fn new(values: &mut [Value], slot: Slot, batch: usize, rows: usize) -> Feed {
-        let rest: Vec<usize> = values[slot.index()]
-            .shape()
-            .get(1..)
-            .unwrap_or(&[])
-            .to_vec();
+    fn new(values: &mut Values, slot: Slot, batch: usize, rows: usize) -> Feed {
+        let rest: Vec<usize> = values[slot].shape().get(1..).unwrap_or(&[]).to_vec();
         let width = rest.iter().product();
         let buffer = |n: usize| {
             let mut shape = vec![n];
             shape.extend(&rest);
             Value::Tensor(Box::new(Array::zeros(ndarray::IxDyn(&shape))))
         };
-        let data = match std::mem::replace(&mut values[slot.index()], buffer(batch)) {
+        let data = match std::mem::replace(&mut values[slot], buffer(batch)) {
             Value::Tensor(a) if a.is_standard_layout() => {
                 let len = a.len();
                 // Standard layout: the elements are v[off..off + len], in order.
@@ -168,8 +165,8 @@ impl Feed {
     }
 
     /// Puts the rows `batch` of the data into the slot's buffer.
-    fn fill(&mut self, values: &mut [Value], batch: &[usize]) {
-        let v = &mut values[self.slot.index()];
+    fn fill(&mut self, values: &mut Values, batch: &[usize]) {
+        let v = &mut values[self.slot];
         if v.shape().first() != Some(&batch.len()) {
             std::mem::swap(v, &mut self.spare);
         }
@@ -206,9 +203,9 @@ pub fn fit(
     let metric = Metric::detect(plan, s.loss);
     let params: Vec<Slot> = plan.params().collect();
     let mut values = eval::initial_values(plan);
-    let sizes: Vec<usize> = params.iter().map(|p| values[p.index()].len()).collect();
+    let sizes: Vec<usize> = params.iter().map(|&p| values[p].len()).collect();
     let mut state = optim::State::new(s.optimizer, s.lr, &sizes);
-    let mut grads = Vec::new();
+    let mut grads = Grads::default();
 
     // Full batches in file order need no copying: the data stays bound.
     let batch = if data.is_empty() {
@@ -248,7 +245,7 @@ pub fn fit(
             }
             steps += 1;
             let first = eval::forward(plan, &mut values);
-            let loss = values[s.loss.index()].iter().next().unwrap_or(f64::NAN);
+            let loss = values[s.loss].iter().next().unwrap_or(f64::NAN);
             if !loss.is_finite() {
                 let nonfinite = first.unwrap_or(NonFinite {
                     pass: eval::Pass::Forward,
@@ -274,9 +271,7 @@ pub fn fit(
             }
             let back = eval::backward(plan, &values, &mut grads);
             if let Some(nf) = back
-                && params
-                    .iter()
-                    .any(|p| grads[p.index()].first_nonfinite().is_some())
+                && params.iter().any(|&p| grads[p].first_nonfinite().is_some())
             {
                 return Err(Diverged {
                     epoch,
@@ -286,8 +281,8 @@ pub fn fit(
                 });
             }
             state.begin_step();
-            for (k, p) in params.iter().enumerate() {
-                state.update(k, &mut values[p.index()], &grads[p.index()]);
+            for (k, &p) in params.iter().enumerate() {
+                state.update(k, &mut values[p], &grads[p]);
             }
             if stop.load(Ordering::Relaxed) {
                 interrupted = true;
@@ -306,10 +301,7 @@ pub fn fit(
         }
     }
 
-    let trained: Vec<(Slot, Value)> = params
-        .iter()
-        .map(|&p| (p, values[p.index()].clone()))
-        .collect();
+    let trained: Vec<(Slot, Value)> = params.iter().map(|&p| (p, values[p].clone())).collect();
     Ok(Fit {
         params: trained,
         history,
@@ -324,7 +316,7 @@ pub fn score(plan: &Plan, params: &[(Slot, Value)]) -> Score {
     let loss = plan.output;
     let mut values = eval::initial_values(plan);
     for (p, v) in params {
-        values[p.index()] = v.clone();
+        values[*p] = v.clone();
     }
     eval::forward(plan, &mut values);
     let accuracy = Metric::detect(plan, loss).map(|m| {
@@ -332,7 +324,7 @@ pub fn score(plan: &Plan, params: &[(Slot, Value)]) -> Score {
         Accuracy { right, total }
     });
     Score {
-        loss: values[loss.index()].iter().next().unwrap_or(f64::NAN),
+        loss: values[loss].iter().next().unwrap_or(f64::NAN),
         accuracy,
     }
 }
