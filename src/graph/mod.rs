@@ -8,21 +8,19 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry as MapEntry;
 use std::sync::Arc;
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-
-use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
-use petgraph::visit::EdgeRef;
 
 use crate::diag::{Diagnostic, Diagnostics, ErrorKind, Source, Sp, Span, did_you_mean};
 use crate::op::Op;
 use crate::spec::{self, Spec, TOP_LEVEL_KEYS};
 use crate::tensor::{Shape, Value};
 
+mod order;
 mod resolve;
 mod shapes;
 mod values;
+
+use order::stable_toposort;
 
 use values::declared_elements;
 pub use values::{format_literal, value_of};
@@ -257,32 +255,6 @@ pub fn build(spec: Arc<Spec>, bindings: &[Binding]) -> Result<Graph, Diagnostics
         order,
         output,
     })
-}
-
-/// Kahn's algorithm, taking among the ready vertices the one added first
-/// (file order), so the plan reads like the spec. `None` when there is a cycle.
-fn stable_toposort(dag: &DiGraph<Item, usize>) -> Option<Vec<NodeIndex>> {
-    let mut pending: Vec<usize> = dag
-        .node_indices()
-        .map(|i| dag.edges_directed(i, Direction::Incoming).count())
-        .collect();
-    let mut ready: BinaryHeap<Reverse<NodeIndex>> = dag
-        .node_indices()
-        .filter(|i| pending[i.index()] == 0)
-        .map(Reverse)
-        .collect();
-    let mut order = Vec::with_capacity(dag.node_count());
-    while let Some(Reverse(i)) = ready.pop() {
-        order.push(i);
-        for e in dag.edges(i) {
-            let t = e.target();
-            pending[t.index()] -= 1;
-            if pending[t.index()] == 0 {
-                ready.push(Reverse(t));
-            }
-        }
-    }
-    (order.len() == dag.node_count()).then_some(order)
 }
 
 /// The file stem of a path: `specs/fruit.yaml` -> `fruit`.
