@@ -41,9 +41,11 @@ pub mod explain;
 pub mod render;
 pub mod train;
 
-// Around the pipeline: files and programs bpc writes or runs.
+// Around the pipeline: files and programs bpc writes or runs, and bpc's
+// manual page.
 pub mod files;
 pub mod graphviz;
+pub mod manpage;
 
 // The command line: what every command shares, then the commands.
 pub mod cmd;

@@ -5,7 +5,9 @@
 //! place that prints a failure and picks the exit status.
 
 pub mod check;
+pub mod completions;
 pub mod dot;
+pub mod man;
 pub mod run;
 pub mod train;
 
@@ -35,6 +37,10 @@ pub enum Command {
     Check(check::Args),
     /// Train the params by gradient descent on the loss; write the trained spec with -o.
     Train(train::Args),
+    /// Print a completion script for bash, zsh, fish or PowerShell.
+    Completions(completions::Args),
+    /// Print bpc's manual page (roff): `bpc man > ~/.local/share/man/man1/bpc.1`.
+    Man(man::Args),
 }
 
 /// Parses `args` (program name first) and runs the command. Returns the exit
@@ -62,6 +68,8 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut
         Command::Dot(a) => dot::run(a, io),
         Command::Check(a) => check::run(a, io),
         Command::Train(a) => train::run(a, io),
+        Command::Completions(a) => completions::run(a, io),
+        Command::Man(a) => man::run(a, io),
     };
     match result {
         Ok(()) => EXIT_OK,
