@@ -79,9 +79,9 @@ pub fn forward(plan: &Plan, values: &mut Values) -> Option<NonFinite> {
         record(&mut first, Pass::Forward, Slot(i as u32), None, v);
     }
     for step in &plan.steps {
-        if step.scalar {
+        if let (true, Op::Map(m)) = (step.scalar, step.op) {
             let (a, b) = scalar_args(step, values);
-            let y = step.op.forward_scalar(a, b);
+            let y = m.forward_scalar(a, b);
             if !y.is_finite() {
                 record(&mut first, Pass::Forward, step.out, None, &Value::Scalar(y));
             }
@@ -111,11 +111,11 @@ pub fn backward(plan: &Plan, values: &Values, grads: &mut Grads) -> Option<NonFi
     grads[out] = Value::full(values[out].shape(), 1.0);
     let mut first = None;
     for step in plan.steps.iter().rev() {
-        if step.scalar {
+        if let (true, Op::Map(m)) = (step.scalar, step.op) {
             let (a, b) = scalar_args(step, values);
             let y = values[step.out].as_scalar().unwrap_or(f64::NAN);
             let g = grads[step.out].as_scalar().unwrap_or(f64::NAN);
-            let (ga, gb) = step.op.backward_scalar(a, b, y, g);
+            let (ga, gb) = m.backward_scalar(a, b, y, g);
             let mut add = |k: usize, d: f64| {
                 let slot = step.args[k];
                 if let Value::Scalar(acc) = &mut grads[slot] {
@@ -208,9 +208,9 @@ fn zero_like(values: &Values, grads: &mut Grads) {
 /// One step's result from the values of its arguments, newly allocated (as
 /// [`forward`] computes it, without reusing the previous result's buffer).
 pub fn forward_step(step: &Step, values: &Values) -> Value {
-    if step.scalar {
+    if let (true, Op::Map(m)) = (step.scalar, step.op) {
         let (a, b) = scalar_args(step, values);
-        Value::Scalar(step.op.forward_scalar(a, b))
+        Value::Scalar(m.forward_scalar(a, b))
     } else {
         let args = arg_refs(step, values);
         step.op.forward(&args[..step.arity as usize])
@@ -236,38 +236,4 @@ fn arg_refs<'v>(step: &Step, values: &'v Values) -> [&'v Value; 3] {
         &values[step.args[1]],
         &values[step.args[2]],
     ]
-}
-
-/// The likely cause of a non-finite result of `op`, for messages.
-pub fn likely_cause(op: Op) -> &'static str {
-    match op {
-        Op::Log => "log of a non-positive number",
-        Op::Div => "division by zero",
-        Op::Exp => "overflow in exp (the argument is too large)",
-        Op::Sqrt => "square root of a negative number",
-        Op::Pow => "a power of a negative or zero base, or an overflow",
-        Op::Bce => "log of 0 or of a negative number: p must be in (0, 1)",
-        Op::CrossEntropy => "a class index outside [0, classes), or non-finite logits",
-        Op::Add
-        | Op::Sub
-        | Op::Mul
-        | Op::Neg
-        | Op::Square
-        | Op::Abs
-        | Op::Sin
-        | Op::Cos
-        | Op::Sigmoid
-        | Op::Tanh
-        | Op::Relu
-        | Op::Softplus
-        | Op::LeakyRelu { .. }
-        | Op::Matmul
-        | Op::Transpose
-        | Op::Sum { .. }
-        | Op::Mean { .. }
-        | Op::Softmax { .. }
-        | Op::LogSoftmax { .. }
-        | Op::Affine
-        | Op::Mse => "an overflow, or a non-finite value flowing in from an argument",
-    }
 }

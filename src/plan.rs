@@ -49,8 +49,8 @@ pub struct Step {
     pub args: [Slot; 3],
     /// How many arguments.
     pub arity: u8,
-    /// All arguments and the result are scalars and the op is elementwise:
-    /// the step takes the unboxed fast path.
+    /// All arguments and the result are scalars and the op is elementwise
+    /// ([`Op::Map`]): the step takes the unboxed fast path.
     pub scalar: bool,
     /// Which arguments want a gradient (literals do not).
     pub wants: [bool; 3],
@@ -188,7 +188,7 @@ pub fn compile(graph: Graph) -> Plan {
                     arr[k] = a;
                     wants[k] = slots[a.index()].kind != Kind::Literal;
                 }
-                let scalar = op.is_elementwise()
+                let scalar = matches!(op, Op::Map(_))
                     && item.shape.is_empty()
                     && args.iter().all(|a| slots[a.index()].shape.is_empty());
                 steps.push(Step {

@@ -9,7 +9,7 @@ use common::bpc;
 use std::path::{Path, PathBuf};
 
 use bpc::check::{self, GradcheckOptions, Status};
-use bpc::op::Op;
+use bpc::op::{Map, Op};
 use bpc::plan::Plan;
 use bpc::tensor::Value;
 
@@ -272,9 +272,12 @@ fn backward_with_wrong_sin(plan: &Plan, values: &[Value]) -> Vec<f64> {
             },
         );
         let up = g[step.out.index()];
-        let (ga, gb) = match step.op {
-            Op::Sin => (up * a.sin(), 0.0), // wrong on purpose
-            op => op.backward_scalar(a, b, v[step.out.index()], up),
+        let Op::Map(m) = step.op else {
+            panic!("a scalar plan has only elementwise ops")
+        };
+        let (ga, gb) = match m {
+            Map::Sin => (up * a.sin(), 0.0), // wrong on purpose
+            m => m.backward_scalar(a, b, v[step.out.index()], up),
         };
         for (k, d) in [ga, gb].into_iter().enumerate().take(step.arity as usize) {
             g[step.args[k].index()] += d;

@@ -97,13 +97,8 @@ pub struct NameCheck {
     pub status: Status,
 }
 
-/// Why an element was skipped.
-enum Hazard {
-    /// A kink argument changed sides of 0 (the node with the kink).
-    Kink(Slot),
-    /// A class-index target changed (the cross_entropy node).
-    ClassIndex(Slot),
-}
+/// Why an element was skipped: a hazard of the op of a node.
+type Hazard = (Slot, crate::op::Hazard);
 
 /// Checks the gradients of every named slot of `plan` (leaves and nodes; not
 /// literals) against central finite differences. `values` must hold a full
@@ -296,24 +291,14 @@ impl<'a> Checker<'a> {
         result.skip_reason.get_or_insert(reason);
     }
 
-    fn hazard_reason(&self, hazard: Hazard) -> String {
-        match hazard {
-            Hazard::Kink(node) => {
-                let info = self.plan.info(node);
-                let arg = &self.plan.info(info.args[0]).name;
-                format!(
-                    "within eps of the kink of `{}` = {}({arg}) at 0",
-                    info.name,
-                    info.kind.describe()
-                )
-            }
-            Hazard::ClassIndex(node) => {
-                format!(
-                    "class indices of `{}` (cross_entropy) are not differentiable",
-                    self.plan.info(node).name
-                )
-            }
-        }
+    fn hazard_reason(&self, (node, hazard): Hazard) -> String {
+        let info = self.plan.info(node);
+        let args: Vec<&str> = info
+            .args
+            .iter()
+            .map(|&a| self.plan.info(a).name.as_str())
+            .collect();
+        hazard.reason(&info.name, &info.kind.describe(), &args)
     }
 
     fn get(&self, slot: Slot, j: usize) -> f64 {
@@ -352,31 +337,17 @@ impl<'a> Checker<'a> {
         Ok(self.work[self.plan.output].iter().sum())
     }
 
-    /// A kink argument that changed sides of 0, or a class-index target that changed.
+    /// The first hazard of the step's op (see [`crate::op::Hazard`]) that
+    /// the perturbation crossed.
     fn hazard(&self, step: &Step) -> Option<Hazard> {
-        let (base, work) = (self.base, &self.work);
-        match step.op {
-            Op::Relu | Op::LeakyRelu { .. } | Op::Abs => {
-                let a = step.args[0];
-                let side = |x: f64| x.partial_cmp(&0.0);
-                let crossed = base[a]
-                    .iter()
-                    .zip(work[a].iter())
-                    .any(|(b, w)| side(b) != side(w));
-                crossed.then_some(Hazard::Kink(step.out))
-            }
-            Op::CrossEntropy => {
-                let (z, t) = (step.args[0], step.args[1]);
-                let indices = base[t].shape() != base[z].shape();
-                (indices && base[t] != work[t]).then_some(Hazard::ClassIndex(step.out))
-            }
-            Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Pow | Op::Neg | Op::Exp | Op::Log => None,
-            Op::Sqrt | Op::Square | Op::Sin | Op::Cos | Op::Sigmoid | Op::Tanh | Op::Softplus => {
-                None
-            }
-            Op::Matmul | Op::Transpose | Op::Sum { .. } | Op::Mean { .. } => None,
-            Op::Softmax { .. } | Op::LogSoftmax { .. } | Op::Affine | Op::Mse | Op::Bce => None,
+        let hazards = step.op.def().hazards;
+        if hazards.is_empty() {
+            return None;
         }
+        let base: Vec<&Value> = step.args().iter().map(|s| &self.base[*s]).collect();
+        let moved: Vec<&Value> = step.args().iter().map(|s| &self.work[*s]).collect();
+        let crossed = hazards.iter().find(|h| h.crossed(&base, &moved))?;
+        Some((step.out, *crossed))
     }
 }
 

@@ -9,7 +9,7 @@ use super::{
     placeholder,
 };
 use crate::diag::{Diagnostic, ErrorKind, Span, did_you_mean};
-use crate::op::{AttrKind, Op, SIGNATURES, signature};
+use crate::op::{AttrKind, AttrValue, OPS, Op, op_def};
 use crate::spec::{self, Arg, Attr, Entry, Spec, ValueDef};
 use crate::tensor::{Value, shape_text};
 
@@ -215,7 +215,7 @@ impl<'s> Builder<'s> {
 
     /// Checks the op name, arity and attributes; the op when all is well.
     pub(super) fn check_op(&mut self, call: &spec::Call, span: Span) -> Option<Op> {
-        let Some(sig) = signature(&call.op.value) else {
+        let Some(def) = op_def(&call.op.value) else {
             self.error(
                 Diagnostic::new(
                     ErrorKind::UnknownOp,
@@ -223,56 +223,65 @@ impl<'s> Builder<'s> {
                 )
                 .at(self.src, call.op.span, "not an op")
                 .help(
-                    did_you_mean(&call.op.value, SIGNATURES.iter().map(|s| s.name))
+                    did_you_mean(&call.op.value, OPS.iter().map(|d| d.name))
                         .unwrap_or_else(|| "see the list of ops in the README".into()),
                 ),
             );
             return None;
         };
         let mut ok = true;
-        if call.args.len() != sig.args.len() {
+        if call.args.len() != def.args.len() {
             ok = false;
-            let n = sig.args.len();
+            let n = def.args.len();
             self.error(
                 Diagnostic::new(
                     ErrorKind::Arity,
                     format!(
                         "`{}` takes {n} argument{}, found {}",
-                        sig.name,
+                        def.name,
                         if n == 1 { "" } else { "s" },
                         call.args.len()
                     ),
                 )
                 .at(self.src, span, "wrong number of arguments")
-                .help(format!("write it as `{}`", sig.usage())),
+                .help(format!("write it as `{}`", def.usage())),
             );
         }
-        let mut numbers: Vec<(&str, f64)> = Vec::new();
+        let mut attrs = def.defaults();
+        // An attribute given twice keeps its first value.
+        let mut given = vec![false; def.attrs.len()];
         for (key, val) in &call.attrs {
-            let Some((name, kind, _)) = sig.attrs.iter().find(|(n, _, _)| *n == key.value) else {
+            let Some(i) = def.attrs.iter().position(|a| a.name == key.value) else {
                 ok = false;
-                let help = match did_you_mean(&key.value, sig.attrs.iter().map(|a| a.0)) {
+                let help = match did_you_mean(&key.value, def.attrs.iter().map(|a| a.name)) {
                     Some(h) => h,
-                    None if sig.attrs.is_empty() => format!("`{}` takes no attributes", sig.name),
-                    None => format!("usage: `{}`", sig.usage()),
+                    None if def.attrs.is_empty() => format!("`{}` takes no attributes", def.name),
+                    None => format!("usage: `{}`", def.usage()),
                 };
                 self.error(
                     Diagnostic::new(
                         ErrorKind::UnknownAttribute,
-                        format!("`{}` has no attribute `{}`", sig.name, key.value),
+                        format!("`{}` has no attribute `{}`", def.name, key.value),
                     )
                     .at(self.src, key.span, "unknown attribute")
                     .help(help),
                 );
                 continue;
             };
-            let number = match (&val.value, kind) {
-                (Attr::Number(x), AttrKind::Axis) if x.fract() == 0.0 && x.abs() < 64.0 => Some(*x),
-                (Attr::Number(x), AttrKind::Number) if x.is_finite() => Some(*x),
+            let (name, kind) = (def.attrs[i].name, def.attrs[i].kind);
+            let value = match (&val.value, kind) {
+                (Attr::Number(x), AttrKind::Axis) if x.fract() == 0.0 && x.abs() < 64.0 => {
+                    Some(AttrValue::Int(*x as isize))
+                }
+                (Attr::Number(x), AttrKind::Number) if x.is_finite() => Some(AttrValue::Number(*x)),
                 _ => None,
             };
-            match number {
-                Some(x) => numbers.push((name, x)),
+            match value {
+                Some(v) if !given[i] => {
+                    given[i] = true;
+                    attrs.0[i] = Some(v);
+                }
+                Some(_) => {}
                 None => {
                     ok = false;
                     let (want, example) = match kind {
@@ -288,7 +297,7 @@ impl<'s> Builder<'s> {
                             ErrorKind::BadValue,
                             format!(
                                 "attribute `{name}` of `{}` must be {want}, found `{found}`",
-                                sig.name
+                                def.name
                             ),
                         )
                         .at(self.src, val.span, format!("expected {want}"))
@@ -297,11 +306,6 @@ impl<'s> Builder<'s> {
                 }
             }
         }
-        if !ok {
-            return None;
-        }
-        Op::from_parts(sig.name, |k| {
-            numbers.iter().find(|(n, _)| *n == k).map(|(_, x)| *x)
-        })
+        ok.then(|| (def.build)(&attrs))
     }
 }

@@ -9,7 +9,6 @@ use petgraph::visit::EdgeRef;
 use super::values::{over_total, too_big};
 use super::{Builder, Kind, MAX_ELEMENTS, MAX_TOTAL_ELEMENTS, ResolvedCall};
 use crate::diag::{Diagnostic, ErrorKind};
-use crate::op::Op;
 use crate::tensor::shape_text;
 
 impl Builder<'_> {
@@ -168,22 +167,9 @@ impl Builder<'_> {
                     for (a, s) in args {
                         d = d.also(*s, shape_text(&self.dag[*a].shape));
                     }
-                    self.error(d.help(shape_help(op)));
+                    self.error(d.help(op.shape_help()));
                 }
             }
         }
-    }
-}
-
-fn shape_help(op: Op) -> String {
-    let sig = op.signature();
-    if op.is_elementwise() {
-        format!(
-            "`{}` broadcasts like NumPy: trailing axes must be equal or 1 (usage: `{}`)",
-            sig.name,
-            sig.usage()
-        )
-    } else {
-        format!("usage: `{}`", sig.usage())
     }
 }

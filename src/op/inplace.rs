@@ -49,7 +49,7 @@ impl Op {
     /// otherwise.
     pub fn forward_into(&self, args: &[&Value], out: &mut Value) -> bool {
         let Value::Tensor(o) = out else { return false };
-        if self.is_elementwise() {
+        if let Op::Map(m) = self {
             let zero = Value::Scalar(0.0);
             let (a, b) = (args[0], args.get(1).copied().unwrap_or(&zero));
             if !broadcasts_to(a.shape(), b.shape(), o.shape()) {
@@ -62,7 +62,7 @@ impl Op {
             Zip::from(&mut **o)
                 .and(&a)
                 .and(&b)
-                .for_each(|o, &x, &y| *o = self.forward_scalar(x, y));
+                .for_each(|o, &x, &y| *o = m.forward_scalar(x, y));
             return true;
         }
         let Some(mut c) = o.view_mut().into_dimensionality::<Ix2>().ok() else {
@@ -109,7 +109,7 @@ impl Op {
         if acc.shape() != args[k].shape() {
             return false;
         }
-        if self.is_elementwise() {
+        if let Op::Map(m) = self {
             let Value::Tensor(acc) = acc else {
                 return false;
             };
@@ -129,7 +129,7 @@ impl Op {
                 .and(&ov)
                 .and(&gv)
                 .for_each(|acc, &x, &y, &o, &g| {
-                    let (da, db) = self.backward_scalar(x, y, o, g);
+                    let (da, db) = m.backward_scalar(x, y, o, g);
                     *acc += if k == 0 { da } else { db };
                 });
             return true;
@@ -195,10 +195,10 @@ mod tests {
     #[test]
     fn in_place_kernels_match_the_allocating_ones() {
         // Every elementwise op, with default attributes, read off the op table.
-        let elementwise = crate::op::SIGNATURES
+        let elementwise = crate::op::OPS
             .iter()
-            .filter_map(|s| Op::from_parts(s.name, |_| None))
-            .filter(Op::is_elementwise);
+            .map(|d| (d.build)(&d.defaults()))
+            .filter(|op| matches!(op, Op::Map(_)));
         let mut cases: Vec<(Op, Vec<Value>)> = Vec::new();
         for op in elementwise {
             let args = if op.arity() == 1 {

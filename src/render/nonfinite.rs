@@ -2,7 +2,7 @@
 //! its arguments' values, and the likely cause.
 
 use crate::diag::{Diagnostic, ErrorKind};
-use crate::eval::{self, NonFinite, Pass};
+use crate::eval::{NonFinite, Pass};
 use crate::graph::Kind;
 use crate::plan::Plan;
 use crate::render::{number, value_text};
@@ -43,7 +43,7 @@ pub fn diagnostic(plan: &Plan, values: &Values, nf: NonFinite) -> Diagnostic {
                     op.name(),
                     args.join(", ")
                 ),
-                eval::likely_cause(op),
+                op.def().nan_cause,
             )
         }
         Kind::Input | Kind::Param | Kind::Literal => (

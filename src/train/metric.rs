@@ -9,7 +9,7 @@
 //! Any other loss gets no accuracy.
 
 use crate::graph::Kind;
-use crate::op::Op;
+use crate::op::{Map, Op};
 use crate::plan::{Plan, Slot};
 use crate::slots::Values;
 use crate::tensor::Value;
@@ -54,7 +54,7 @@ impl Metric {
                 target: b,
             }),
             Op::Bce if binary() => Some(Metric::Threshold { p: a, target: b }),
-            Op::Mse if binary() && plan.info(a).kind == Kind::Node(Op::Sigmoid) => {
+            Op::Mse if binary() && plan.info(a).kind == Kind::Node(Op::Map(Map::Sigmoid)) => {
                 Some(Metric::Threshold { p: a, target: b })
             }
             _ => None,

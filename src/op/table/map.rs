@@ -1,0 +1,225 @@
+//! The table entries of the elementwise ops ([`Map`]).
+
+use super::{BROADCAST, FLOWS_IN, KINK_AT_ZERO, SAME_SHAPE, local};
+use crate::op::def::{AttrDef, AttrDefault, AttrKind, AttrValue, OpDef};
+use crate::op::{Map, Op};
+
+pub static ADD: OpDef = OpDef {
+    name: "add",
+    summary: "a + b, element by element",
+    args: &[local("a", "1", "1"), local("b", "1", "1")],
+    attrs: &[],
+    build: |_| Op::Map(Map::Add),
+    shape: BROADCAST,
+    nan_cause: FLOWS_IN,
+    hazards: &[],
+};
+
+pub static SUB: OpDef = OpDef {
+    name: "sub",
+    summary: "a − b, element by element",
+    args: &[local("a", "1", "1"), local("b", "−1", "-1")],
+    attrs: &[],
+    build: |_| Op::Map(Map::Sub),
+    shape: BROADCAST,
+    nan_cause: FLOWS_IN,
+    hazards: &[],
+};
+
+pub static MUL: OpDef = OpDef {
+    name: "mul",
+    summary: "a · b, element by element",
+    args: &[local("a", "<b>", "<b>"), local("b", "<a>", "<a>")],
+    attrs: &[],
+    build: |_| Op::Map(Map::Mul),
+    shape: BROADCAST,
+    nan_cause: FLOWS_IN,
+    hazards: &[],
+};
+
+pub static DIV: OpDef = OpDef {
+    name: "div",
+    summary: "a / b, element by element",
+    args: &[
+        local("a", "1/<b>", r"\frac{1}{<b>}"),
+        local("b", "−<a>/<b>²", r"-\frac{<a>}{<b>^2}"),
+    ],
+    attrs: &[],
+    build: |_| Op::Map(Map::Div),
+    shape: BROADCAST,
+    nan_cause: "division by zero",
+    hazards: &[],
+};
+
+pub static POW: OpDef = OpDef {
+    name: "pow",
+    summary: "x to the power p, element by element",
+    args: &[
+        local("x", "<p>·<x>^(<p> − 1)", r"<p> \, <x>^{<p> - 1}"),
+        local("p", "<out>·ln <x>", r"<out> \ln <x>"),
+    ],
+    attrs: &[],
+    build: |_| Op::Map(Map::Pow),
+    shape: BROADCAST,
+    nan_cause: "a power of a negative or zero base, or an overflow",
+    hazards: &[],
+};
+
+pub static NEG: OpDef = OpDef {
+    name: "neg",
+    summary: "−x",
+    args: &[local("x", "−1", "-1")],
+    attrs: &[],
+    build: |_| Op::Map(Map::Neg),
+    shape: SAME_SHAPE,
+    nan_cause: FLOWS_IN,
+    hazards: &[],
+};
+
+pub static EXP: OpDef = OpDef {
+    name: "exp",
+    summary: "eˣ",
+    args: &[local("x", "<out>", "<out>")],
+    attrs: &[],
+    build: |_| Op::Map(Map::Exp),
+    shape: SAME_SHAPE,
+    nan_cause: "overflow in exp (the argument is too large)",
+    hazards: &[],
+};
+
+pub static LOG: OpDef = OpDef {
+    name: "log",
+    summary: "the natural logarithm ln x",
+    args: &[local("x", "1/<x>", r"\frac{1}{<x>}")],
+    attrs: &[],
+    build: |_| Op::Map(Map::Log),
+    shape: SAME_SHAPE,
+    nan_cause: "log of a non-positive number",
+    hazards: &[],
+};
+
+pub static SQRT: OpDef = OpDef {
+    name: "sqrt",
+    summary: "the square root √x",
+    args: &[local("x", "1/(2·<out>)", r"\frac{1}{2 <out>}")],
+    attrs: &[],
+    build: |_| Op::Map(Map::Sqrt),
+    shape: SAME_SHAPE,
+    nan_cause: "square root of a negative number",
+    hazards: &[],
+};
+
+pub static SQUARE: OpDef = OpDef {
+    name: "square",
+    summary: "x²",
+    args: &[local("x", "2·<x>", "2 <x>")],
+    attrs: &[],
+    build: |_| Op::Map(Map::Square),
+    shape: SAME_SHAPE,
+    nan_cause: FLOWS_IN,
+    hazards: &[],
+};
+
+pub static ABS: OpDef = OpDef {
+    name: "abs",
+    summary: "the absolute value |x|",
+    args: &[local(
+        "x",
+        "sign(<x>) (0 at 0)",
+        r"\operatorname{sign}(<x>)",
+    )],
+    attrs: &[],
+    build: |_| Op::Map(Map::Abs),
+    shape: SAME_SHAPE,
+    nan_cause: FLOWS_IN,
+    hazards: KINK_AT_ZERO,
+};
+
+pub static SIN: OpDef = OpDef {
+    name: "sin",
+    summary: "sin x (radians)",
+    args: &[local("x", "cos <x>", r"\cos <x>")],
+    attrs: &[],
+    build: |_| Op::Map(Map::Sin),
+    shape: SAME_SHAPE,
+    nan_cause: FLOWS_IN,
+    hazards: &[],
+};
+
+pub static COS: OpDef = OpDef {
+    name: "cos",
+    summary: "cos x (radians)",
+    args: &[local("x", "−sin <x>", r"-\sin <x>")],
+    attrs: &[],
+    build: |_| Op::Map(Map::Cos),
+    shape: SAME_SHAPE,
+    nan_cause: FLOWS_IN,
+    hazards: &[],
+};
+
+pub static SIGMOID: OpDef = OpDef {
+    name: "sigmoid",
+    summary: "the logistic function σ(x) = 1/(1 + e⁻ˣ)",
+    args: &[local("x", "<out>·(1 − <out>)", r"<out> (1 - <out>)")],
+    attrs: &[],
+    build: |_| Op::Map(Map::Sigmoid),
+    shape: SAME_SHAPE,
+    nan_cause: FLOWS_IN,
+    hazards: &[],
+};
+
+pub static TANH: OpDef = OpDef {
+    name: "tanh",
+    summary: "the hyperbolic tangent tanh x",
+    args: &[local("x", "1 − <out>²", "1 - <out>^2")],
+    attrs: &[],
+    build: |_| Op::Map(Map::Tanh),
+    shape: SAME_SHAPE,
+    nan_cause: FLOWS_IN,
+    hazards: &[],
+};
+
+pub static RELU: OpDef = OpDef {
+    name: "relu",
+    summary: "max(x, 0)",
+    args: &[local(
+        "x",
+        "1 if <x> > 0, else 0",
+        r"\begin{cases} 1 & <x> > 0 \\ 0 & \text{otherwise} \end{cases}",
+    )],
+    attrs: &[],
+    build: |_| Op::Map(Map::Relu),
+    shape: SAME_SHAPE,
+    nan_cause: FLOWS_IN,
+    hazards: KINK_AT_ZERO,
+};
+
+pub static SOFTPLUS: OpDef = OpDef {
+    name: "softplus",
+    summary: "ln(1 + eˣ), a smooth relu",
+    args: &[local("x", "σ(<x>)", r"\sigma(<x>)")],
+    attrs: &[],
+    build: |_| Op::Map(Map::Softplus),
+    shape: SAME_SHAPE,
+    nan_cause: FLOWS_IN,
+    hazards: &[],
+};
+
+pub static LEAKY_RELU: OpDef = OpDef {
+    name: "leaky_relu",
+    summary: "x for x > 0, alpha·x otherwise",
+    args: &[local(
+        "x",
+        "1 if <x> > 0, else <alpha>",
+        r"\begin{cases} 1 & <x> > 0 \\ <alpha> & \text{otherwise} \end{cases}",
+    )],
+    attrs: &[AttrDef {
+        name: "alpha",
+        kind: AttrKind::Number,
+        default: AttrDefault::Value(AttrValue::Number(0.01)),
+    }],
+    build: |a| Op::Map(Map::LeakyRelu { alpha: a.number(0) }),
+    shape: SAME_SHAPE,
+    nan_cause: FLOWS_IN,
+    hazards: KINK_AT_ZERO,
+};

@@ -1,0 +1,191 @@
+//! The op table is complete and consistent: every entry builds its own op,
+//! parses back from its name, and describes every argument.
+
+use std::collections::HashSet;
+
+use bpc::op::{
+    AttrDefault, AttrKind, AttrValue, Attrs, Formula, Grad, Hazard, OPS, Op, OpDef, op_def,
+};
+
+/// The op an entry builds with its defaults.
+fn default_op(def: &OpDef) -> Op {
+    (def.build)(&def.defaults())
+}
+
+#[test]
+fn every_entry_builds_an_op_that_points_back_at_it() {
+    for &def in OPS {
+        let op = default_op(def);
+        assert!(
+            std::ptr::eq(op.def(), def),
+            "`{}` builds {op:?}, whose entry is `{}`",
+            def.name,
+            op.def().name
+        );
+        assert_eq!(op.name(), def.name);
+        assert_eq!(op.arity(), def.args.len(), "{}", def.name);
+        let parsed = op_def(def.name).unwrap_or_else(|| panic!("`{}` does not parse", def.name));
+        assert!(
+            std::ptr::eq(parsed, def),
+            "`{}` parses to another entry",
+            def.name
+        );
+    }
+}
+
+#[test]
+fn names_are_unique_and_look_like_spec_names() {
+    let mut seen = HashSet::new();
+    for def in OPS {
+        assert!(
+            seen.insert(def.name),
+            "`{}` is in the table twice",
+            def.name
+        );
+        assert!(
+            def.name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+            "`{}`",
+            def.name
+        );
+    }
+    assert!(op_def("no_such_op").is_none());
+}
+
+#[test]
+fn every_entry_describes_the_op() {
+    for def in OPS {
+        let name = def.name;
+        assert!(!def.summary.trim().is_empty(), "{name}: summary");
+        assert!(!def.shape.trim().is_empty(), "{name}: shape rule");
+        assert!(!def.nan_cause.trim().is_empty(), "{name}: NaN cause");
+        assert!(!def.args.is_empty(), "{name}: no arguments");
+        let mut arg_names = HashSet::new();
+        for arg in def.args {
+            assert!(
+                arg_names.insert(arg.name),
+                "{name}: argument `{}` twice",
+                arg.name
+            );
+            let f = arg.grad.formula();
+            assert!(!f.text.trim().is_empty(), "{name}: d/d{} text", arg.name);
+            assert!(!f.latex.trim().is_empty(), "{name}: d/d{} LaTeX", arg.name);
+        }
+        for hazard in def.hazards {
+            let arg = match *hazard {
+                Hazard::KinkAtZero { arg } => arg,
+                Hazard::ClassIndex { target, logits } => target.max(logits),
+            };
+            assert!(
+                arg < def.args.len(),
+                "{name}: a hazard names argument {arg}"
+            );
+        }
+    }
+}
+
+#[test]
+fn formulas_name_only_arguments_attributes_out_and_g() {
+    for def in OPS {
+        let op = default_op(def);
+        let known: Vec<&str> = def
+            .args
+            .iter()
+            .map(|a| a.name)
+            .chain(def.attrs.iter().map(|a| a.name))
+            .chain(["out", "g"])
+            .collect();
+        for arg in def.args {
+            let f = arg.grad.formula();
+            for template in [f.text, f.latex] {
+                for p in Formula::placeholders(template) {
+                    assert!(
+                        known.contains(&p),
+                        "{}: d/d{}: `<{p}>` in `{template}` is not an argument, an attribute, \
+                         `out` or `g`",
+                        def.name,
+                        arg.name
+                    );
+                }
+            }
+            // The text and the LaTeX use the same placeholders.
+            let mut a = Formula::placeholders(f.text);
+            let mut b = Formula::placeholders(f.latex);
+            a.sort();
+            a.dedup();
+            b.sort();
+            b.dedup();
+            assert_eq!(a, b, "{}: d/d{}", def.name, arg.name);
+            // Elementwise ops give ∂out/∂arg, tensor ops the gradient in terms of g.
+            match (op, arg.grad) {
+                (Op::Map(_), Grad::Local(f)) => {
+                    assert!(!f.text.contains("<g>"), "{}: local, without g", def.name)
+                }
+                (Op::Map(_), Grad::Vjp(_)) => panic!("{}: elementwise, so local", def.name),
+                (_, Grad::Vjp(f)) => assert!(f.text.contains("<g>"), "{}: in terms of g", def.name),
+                (_, Grad::Local(_)) => panic!("{}: a tensor op's gradient is a VJP", def.name),
+            }
+        }
+    }
+}
+
+#[test]
+fn formulas_render_with_names_substituted() {
+    let div = op_def("div").unwrap();
+    let names = |p: &str| match p {
+        "a" => Some("price".to_string()),
+        "b" => Some("count".to_string()),
+        _ => None,
+    };
+    assert_eq!(div.args[0].grad.formula().render(false, names), "1/count");
+    assert_eq!(
+        div.args[1].grad.formula().render(false, names),
+        "−price/count²"
+    );
+    assert_eq!(
+        div.args[1].grad.formula().render(true, names),
+        r"-\frac{price}{count^2}"
+    );
+    // Unknown placeholders stay as written; `<` that opens no name is text.
+    let relu = op_def("relu").unwrap().args[0].grad.formula();
+    assert_eq!(relu.render(false, |_| None), "1 if <x> > 0, else 0");
+    assert_eq!(
+        relu.render(false, |p| (p == "x").then(|| "z".into())),
+        "1 if z > 0, else 0"
+    );
+}
+
+/// Each attribute, given a value other than its default, shows in the op's
+/// display: the entry's `build` reads the attribute it says it reads.
+#[test]
+fn builds_read_their_attributes() {
+    for def in OPS {
+        for (i, attr) in def.attrs.iter().enumerate() {
+            let (value, text) = match attr.kind {
+                AttrKind::Axis => (AttrValue::Int(1), "1"),
+                AttrKind::Number => (AttrValue::Number(0.25), "0.25"),
+            };
+            assert_ne!(attr.default, AttrDefault::Value(value), "{}", def.name);
+            let mut attrs: Attrs = def.defaults();
+            attrs.0[i] = Some(value);
+            let op = (def.build)(&attrs);
+            assert_eq!(
+                op.display(),
+                format!("{}({}={text})", def.name, attr.name),
+                "{}: built {op:?}",
+                def.name
+            );
+        }
+    }
+}
+
+#[test]
+fn usage_lines_show_arguments_and_defaults() {
+    let usage = |name: &str| op_def(name).unwrap().usage();
+    assert_eq!(usage("mul"), "mul(a, b)");
+    assert_eq!(usage("affine"), "affine(x, W, b)");
+    assert_eq!(usage("sum"), "sum(x, axis=all)");
+    assert_eq!(usage("softmax"), "softmax(x, axis=-1)");
+    assert_eq!(usage("leaky_relu"), "leaky_relu(x, alpha=0.01)");
+}
