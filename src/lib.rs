@@ -16,9 +16,10 @@
 //! above it in this list's reverse: `cmd` at the top, `diag` and `tensor` at
 //! the bottom. `docs/architecture.md` is the map.
 
-// The foundation: diagnostics, values, timing.
+// The foundation: diagnostics, values, timing, text safe for a terminal.
 pub mod diag;
 pub mod tensor;
+pub mod term;
 pub mod timings;
 
 // The calculus: every fact about an op, broadcasting, seeded inits.

@@ -217,7 +217,10 @@ fn problem(d: &Diagnostics, invalid: bool) -> Problem {
     let first = d.0.first();
     Problem {
         invalid,
-        message: first.map_or_else(|| "invalid spec".into(), |d| d.message.clone()),
+        message: first.map_or_else(
+            || "invalid spec".into(),
+            |d| crate::term::clip(&d.message, crate::diag::MAX_MESSAGE_CHARS).into_owned(),
+        ),
         location: first.and_then(|d| d.location()),
         more: d.0.len().saturating_sub(1),
     }

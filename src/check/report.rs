@@ -7,6 +7,7 @@ use super::gradcheck::{Comparison, GradcheckOptions, NameCheck, Status, multi_in
 use super::{Counts, ExpectKind, ExpectResult, Mismatch, SpecReport};
 use crate::render::{self, number, value_text};
 use crate::tensor::{Value, shape_text};
+use crate::term;
 
 /// Significant digits shown to people (more when two numbers would print alike).
 const DIGITS: usize = 6;
@@ -56,9 +57,10 @@ fn mark(status: Status) -> &'static str {
 }
 
 fn spec_text(out: &mut String, r: &SpecReport, gradcheck: Option<&GradcheckOptions>) {
+    let path = term::escape(&r.path);
     match &r.name {
-        Some(name) => out.push_str(&format!("{}: `{name}`\n", r.path)),
-        None => out.push_str(&format!("{}\n", r.path)),
+        Some(name) => out.push_str(&format!("{path}: `{}`\n", term::escape(name))),
+        None => out.push_str(&format!("{path}\n")),
     }
     if let Some(p) = &r.problem {
         let what = if p.invalid {
@@ -69,14 +71,17 @@ fn spec_text(out: &mut String, r: &SpecReport, gradcheck: Option<&GradcheckOptio
         let at = p
             .location
             .as_ref()
-            .map(|l| format!(" ({l})"))
+            .map(|l| format!(" ({})", term::escape(l)))
             .unwrap_or_default();
         let more = match p.more {
             0 => String::new(),
             1 => "; 1 more problem".into(),
             n => format!("; {n} more problems"),
         };
-        out.push_str(&format!("  ✗ {what}: {}{at}{more}\n", p.message));
+        out.push_str(&format!(
+            "  ✗ {what}: {}{at}{more}\n",
+            term::escape(&p.message)
+        ));
         return;
     }
     let output = r.output.as_deref().unwrap_or("output");
@@ -301,7 +306,8 @@ pub fn json(reports: &[SpecReport], gradcheck: Option<&GradcheckOptions>) -> Str
         "skipped": c.skipped,
         "gradcheck": settings,
     });
-    format!("{doc}\n")
+    // Strings from specs and paths may hold bidi or C1 characters: escaped.
+    crate::term::json_safe(format!("{doc}\n"))
 }
 
 fn spec_json(r: &SpecReport) -> Json {

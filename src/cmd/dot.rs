@@ -49,6 +49,7 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
                 match picture {
                     Ok((bytes, warnings)) => {
                         if !warnings.trim().is_empty() {
+                            let warnings = crate::term::escape_text(&warnings);
                             write!(io.err, "{}", indent("graphviz: ", &warnings))?;
                         }
                         write_atomic(path, &bytes).map_err(|e| cannot_write(path, &e))?;

@@ -49,10 +49,12 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
-            let text = if io.color {
-                e.render().ansi().to_string()
-            } else {
-                e.render().to_string()
+            // clap quotes the arguments it rejects: escaped for the terminal
+            // (colour only when there was nothing to escape).
+            let plain = e.render().to_string();
+            let text = match crate::term::escape_text(&plain) {
+                std::borrow::Cow::Borrowed(_) if io.color => e.render().ansi().to_string(),
+                escaped => escaped.into_owned(),
             };
             let (stream, code) = if e.use_stderr() {
                 (&mut *io.err, EXIT_INVALID)

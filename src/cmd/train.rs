@@ -10,6 +10,7 @@ use crate::load;
 use crate::render::nonfinite;
 use crate::render::number;
 use crate::session::{Failure, Io};
+use crate::term;
 use crate::timings::Timings;
 use crate::train::{self, Accuracy, Epoch, Fit, Overrides, Score, Settings, plot, write};
 
@@ -150,7 +151,7 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
             write::moved_csv(&plan.spec, &a.spec, &path).as_deref(),
         );
         write_atomic(&path, text.as_bytes()).map_err(|e| io_error(&path, &e))?;
-        writeln!(io.out, "wrote {}", path.display())?;
+        writeln!(io.out, "wrote {}", term::escape(&path.to_string_lossy()))?;
     }
     Ok(())
 }
@@ -217,7 +218,7 @@ fn header(plan: &crate::plan::Plan, s: &Settings) -> String {
     };
     format!(
         "training `{}`: loss `{}`, {count} weights in {} params, {data}; {opt}, lr {}, {} epochs",
-        plan.name,
+        term::escape(&plan.name),
         plan.info(s.loss).name,
         params.len(),
         number(s.lr, 6),

@@ -5,7 +5,11 @@
 use std::fmt;
 use std::sync::Arc;
 
+mod excerpt;
 mod render;
+
+pub use excerpt::MAX_LINE_CHARS;
+pub use render::{MAX_HELP_CHARS, MAX_MESSAGE_CHARS};
 
 /// A byte range in a source text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -59,6 +63,9 @@ pub struct Source {
     pub name: String,
     /// The whole text.
     pub text: Arc<str>,
+    /// Where `text` starts in the file it was cut from: lines before it, and
+    /// characters before it on its first line (0 and 0 for a whole file).
+    pub origin: (usize, usize),
 }
 
 impl Source {
@@ -67,6 +74,22 @@ impl Source {
         Source {
             name: name.into(),
             text: text.into(),
+            origin: (0, 0),
+        }
+    }
+
+    /// A piece of a file, `text`, that starts at 1-based `line` and `column`
+    /// (in characters) of the file `name`: messages show the piece only, at
+    /// its place in the file (a CSV error shows one cell, not its neighbours).
+    pub fn piece(
+        name: impl Into<String>,
+        text: impl Into<Arc<str>>,
+        line: usize,
+        column: usize,
+    ) -> Source {
+        Source {
+            origin: (line.saturating_sub(1), column.saturating_sub(1)),
+            ..Source::new(name, text)
         }
     }
 
@@ -74,10 +97,13 @@ impl Source {
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
         let before = self.text.get(..offset).unwrap_or("");
-        let line = before.matches('\n').count() + 1;
+        let line = before.matches('\n').count();
         let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
-        let col = before[line_start..].chars().count() + 1;
-        (line, col)
+        let mut col = before.get(line_start..).unwrap_or("").chars().count();
+        if line == 0 {
+            col += self.origin.1;
+        }
+        (line + self.origin.0 + 1, col + 1)
     }
 }
 

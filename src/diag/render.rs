@@ -2,7 +2,14 @@
 
 use std::fmt;
 
-use super::{Diagnostic, Severity, Source};
+use super::excerpt::Excerpt;
+use super::{Diagnostic, Severity, Span};
+use crate::term;
+
+/// The most characters of a message shown (the rest is clipped in the middle).
+pub const MAX_MESSAGE_CHARS: usize = 400;
+/// The most characters of a help text or a label shown.
+pub const MAX_HELP_CHARS: usize = 600;
 
 impl Diagnostic {
     /// Renders for a terminal (`color`) or for a file, test or pipe (plain).
@@ -16,25 +23,64 @@ impl Diagnostic {
             .with_width(100)
             .with_links(false);
         let mut out = String::new();
-        if handler.render_report(&mut out, &Rendered(self)).is_err() {
-            out = self.to_string();
+        if handler
+            .render_report(&mut out, &Rendered::new(self))
+            .is_err()
+        {
+            out = term::escape_text(&self.to_string()).into_owned();
         }
         out
     }
 }
 
-/// Adapter from [`Diagnostic`] to miette's reporting traits.
-struct Rendered<'a>(&'a Diagnostic);
+/// Adapter from [`Diagnostic`] to miette's reporting traits: the source cut
+/// to an [`Excerpt`], and every text clipped and escaped for the terminal.
+struct Rendered<'a> {
+    d: &'a Diagnostic,
+    message: String,
+    help: Option<String>,
+    excerpt: Option<Excerpt>,
+    /// The primary span then the related ones, moved into the excerpt.
+    spans: Vec<Span>,
+}
+
+impl<'a> Rendered<'a> {
+    fn new(d: &'a Diagnostic) -> Rendered<'a> {
+        let text = |s: &str, max| term::escape_text(&term::clip(s, max)).into_owned();
+        let (excerpt, spans) = match (&d.source, d.span) {
+            (Some(src), Some(span)) => {
+                let all: Vec<Span> = std::iter::once(span)
+                    .chain(d.related.iter().map(|r| r.0))
+                    .collect();
+                let (e, spans) = Excerpt::new(src, &all);
+                (Some(e), spans)
+            }
+            _ => (None, Vec::new()),
+        };
+        Rendered {
+            d,
+            message: text(&d.message, MAX_MESSAGE_CHARS),
+            help: d.help.as_deref().map(|h| text(h, MAX_HELP_CHARS)),
+            excerpt,
+            spans,
+        }
+    }
+}
+
+/// A label as shown: one line, clipped and escaped.
+fn label(s: &str) -> String {
+    term::shown(s, MAX_HELP_CHARS)
+}
 
 impl fmt::Debug for Rendered<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self.0, f)
+        fmt::Debug::fmt(self.d, f)
     }
 }
 
 impl fmt::Display for Rendered<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0.message)
+        f.write_str(&self.message)
     }
 }
 
@@ -42,59 +88,35 @@ impl std::error::Error for Rendered<'_> {}
 
 impl miette::Diagnostic for Rendered<'_> {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(format!("bpc::{}", self.0.kind.code())))
+        Some(Box::new(format!("bpc::{}", self.d.kind.code())))
     }
 
     fn severity(&self) -> Option<miette::Severity> {
-        Some(match self.0.severity {
+        Some(match self.d.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
         })
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.0
-            .help
+        self.help
             .as_ref()
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        self.0.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+        self.excerpt.as_ref().map(|s| s as &dyn miette::SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
-        let span = self.0.span?;
+        let (&span, related) = self.spans.split_first()?;
         let primary = miette::LabeledSpan::new_primary_with_span(
-            self.0.label.clone(),
+            self.d.label.as_deref().map(label),
             (span.start, span.len()),
         );
-        let related =
-            self.0.related.iter().map(|(s, l)| {
-                miette::LabeledSpan::new_with_span(Some(l.clone()), (s.start, s.len()))
-            });
+        let related = related.iter().zip(&self.d.related).map(|(s, (_, l))| {
+            miette::LabeledSpan::new_with_span(Some(label(l)), (s.start, s.len()))
+        });
         Some(Box::new(std::iter::once(primary).chain(related)))
-    }
-}
-
-impl miette::SourceCode for Source {
-    fn read_span<'a>(
-        &'a self,
-        span: &miette::SourceSpan,
-        context_lines_before: usize,
-        context_lines_after: usize,
-    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
-        let inner =
-            self.text
-                .as_ref()
-                .read_span(span, context_lines_before, context_lines_after)?;
-        Ok(Box::new(miette::MietteSpanContents::new_named(
-            self.name.clone(),
-            inner.data(),
-            *inner.span(),
-            inner.line(),
-            inner.column(),
-            inner.line_count(),
-        )))
     }
 }

@@ -29,9 +29,10 @@ pub fn value(v: &Value) -> String {
     nested(v.shape(), &v.to_vec(), &number)
 }
 
-/// A JSON string literal.
+/// A JSON string literal; control, bidi and invisible characters are
+/// `\uXXXX` escapes, so the JSON is safe to print on a terminal.
 pub fn string(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+    crate::term::json_safe(serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into()))
 }
 
 /// Renders the whole evaluation as one JSON object (keys in evaluation order).

@@ -3,6 +3,7 @@
 use crate::eval::Evaluation;
 use crate::plan::Plan;
 use crate::render::value_text;
+use crate::term;
 
 /// Options of the table.
 #[derive(Clone, Copy, Debug)]
@@ -25,7 +26,7 @@ impl Default for TableOptions {
 /// Renders the values and gradients of every named slot, under the title
 /// `spec `NAME`: DESCRIPTION`.
 pub fn render(plan: &Plan, eval: &Evaluation, opts: TableOptions) -> String {
-    let mut title = format!("spec `{}`", plan.name);
+    let mut title = format!("spec `{}`", term::escape(&plan.name));
     if let Some(d) = &plan.spec.description {
         title.push_str(&format!(": {}", d.trim()));
     }
@@ -43,7 +44,8 @@ pub fn render_titled(
     notes: &[String],
 ) -> String {
     let out = plan.output_name();
-    let mut text = format!("{title}\n");
+    // The title and notes hold text from the spec: escaped for the terminal.
+    let mut text = format!("{}\n", term::escape_text(title));
     let out_value = value_text(&eval.values[plan.output], opts.precision, opts.max_elems);
     text.push_str(&format!("output `{out}` = {out_value}\n"));
     if !plan.output_is_scalar() {
@@ -52,7 +54,7 @@ pub fn render_titled(
         ));
     }
     for note in notes {
-        text.push_str(note);
+        text.push_str(&term::escape_text(note));
         text.push('\n');
     }
     text.push('\n');
