@@ -42,8 +42,9 @@ pub mod explain;
 pub mod render;
 pub mod train;
 
-// Around the pipeline: files and programs bpc writes or runs, and bpc's
-// manual page.
+// Around the pipeline: files and programs bpc writes or runs, edits of a
+// spec's text that keep its comments and layout, and bpc's manual page.
+pub mod edit;
 pub mod files;
 pub mod graphviz;
 pub mod manpage;

@@ -1,15 +1,12 @@
 //! The trained spec: the user's text with exactly each param's value replaced
-//! by a flow-style literal of its trained numbers, so comments and layout
-//! survive. Numbers are printed with [`render::exact`] and read back exactly.
-//!
-//! serde-saphyr's span of a value covers a scalar whole, but only the first
-//! token of a collection (`[`, `{`, or the first `-`/key of a block), so the
-//! end of each value is found here by scanning the YAML text.
+//! by a flow-style literal of its trained numbers ([`crate::edit`]), so
+//! comments and layout survive. Numbers are printed with
+//! [`crate::render::exact`] and read back exactly.
 
 use std::path::Path;
 
-use crate::diag::Span;
-use crate::render::{self, exact};
+use crate::edit::{Edits, flow_literal, yaml_string};
+use crate::render::exact;
 use crate::spec::Spec;
 use crate::tensor::Value;
 use crate::train::Epoch;
@@ -19,51 +16,16 @@ use crate::train::Epoch;
 /// `data.csv` (the trained spec may live in another folder).
 pub fn trained_text(spec: &Spec, trained: &[(String, Value)], csv: Option<&str>) -> String {
     let text: &str = &spec.source.text;
-    let mut edits: Vec<(Span, String)> = Vec::new();
+    let mut edits = Edits::default();
     if let (Some(path), Some(old)) = (csv, spec.data.as_ref().and_then(|d| d.value.csv.as_ref())) {
-        edits.push((old.span, yaml_string(path)));
+        edits.replace(old.span, yaml_string(path));
     }
     for e in &spec.params {
-        let Some((_, v)) = trained.iter().find(|(n, _)| *n == e.name.value) else {
-            continue;
-        };
-        let literal = flow_literal(v);
-        let (range, block) = value_range(text, e.name.span, e.def.span);
-        // A flow value on the line after its key must be indented past the key.
-        let key_col = column(text, e.name.span.start);
-        let pad = if block && column(text, range.start) <= key_col {
-            "  "
-        } else {
-            ""
-        };
-        edits.push((range, format!("{pad}{literal}")));
-    }
-    edits.sort_by_key(|(s, _)| s.start);
-    let mut out = String::with_capacity(text.len());
-    let mut at = 0;
-    for (span, new) in edits {
-        if span.start < at {
-            continue; // overlapping spans cannot happen for distinct params
+        if let Some((_, v)) = trained.iter().find(|(n, _)| *n == e.name.value) {
+            edits.replace_value(text, e.name.span, e.def.span, &flow_literal(v));
         }
-        out.push_str(&text[at..span.start]);
-        out.push_str(&new);
-        at = span.end;
     }
-    out.push_str(&text[at..]);
-    out
-}
-
-/// A string as a YAML scalar: plain when that is unambiguous, else double-quoted.
-fn yaml_string(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_./-".contains(c))
-        && !s.starts_with('-');
-    if plain {
-        s.to_string()
-    } else {
-        serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))
-    }
+    edits.apply(text)
 }
 
 /// The path of the file `target` as seen from the folder `from` (both
@@ -82,151 +44,6 @@ pub fn relative_path(from: &Path, target: &Path) -> std::path::PathBuf {
         out.push(c);
     }
     out
-}
-
-/// A value as YAML flow text: `2.5`, `[1.0, -0.5]`, `[[1.0, 2.0], [3.0, 4.0]]`.
-pub fn flow_literal(v: &Value) -> String {
-    render::nested(v.shape(), &v.to_vec(), &render::exact)
-}
-
-/// The byte range of the value of the mapping entry whose key is at `key`
-/// (`def`: serde-saphyr's span of the value), and whether it is a block
-/// collection on the lines below the key.
-fn value_range(text: &str, key: Span, def: Span) -> (Span, bool) {
-    let bytes = text.as_bytes();
-    // The value starts at the first token after the key's `:`, past spaces,
-    // line breaks and comments.
-    let colon = text[key.end..]
-        .find(':')
-        .map_or(key.end, |i| key.end + i + 1);
-    let mut at = colon;
-    let mut same_line = true;
-    while at < bytes.len() {
-        match bytes[at] {
-            b' ' | b'\t' | b'\r' => at += 1,
-            b'\n' => {
-                same_line = false;
-                at += 1;
-            }
-            b'#' => at = text[at..].find('\n').map_or(text.len(), |i| at + i),
-            _ => break,
-        }
-    }
-    let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
-    match bytes.get(at) {
-        Some(b'[' | b'{') => (Span::new(at, flow_end(text, at)), false),
-        _ if same_line && def.start == at && !def.is_empty() => (def, false),
-        _ if same_line => (Span::new(at, content_end(text, at, line_end)), false),
-        Some(b'-') => (Span::new(at, block_end(text, at)), true),
-        _ if is_mapping_line(&text[at..line_end]) => (Span::new(at, block_end(text, at)), true),
-        _ => (Span::new(at, content_end(text, at, line_end)), true),
-    }
-}
-
-/// True when a line reads `key: ...` (outside quotes): a block mapping.
-fn is_mapping_line(line: &str) -> bool {
-    let mut quote = None;
-    let bytes = line.as_bytes();
-    for (i, &c) in bytes.iter().enumerate() {
-        match (c, quote) {
-            (b'"' | b'\'', None) => quote = Some(c),
-            (q, Some(open)) if q == open => quote = None,
-            (b':', None) => return bytes.get(i + 1).is_none_or(|n| n.is_ascii_whitespace()),
-            (b'#', None) => return false,
-            _ => {}
-        }
-    }
-    false
-}
-
-/// One past the bracket that closes the flow collection opening at `start`.
-fn flow_end(text: &str, start: usize) -> usize {
-    let bytes = text.as_bytes();
-    let mut depth = 0usize;
-    let mut i = start;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'[' | b'{' => depth += 1,
-            b']' | b'}' => {
-                depth = depth.saturating_sub(1);
-                if depth == 0 {
-                    return i + 1;
-                }
-            }
-            q @ (b'"' | b'\'') => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != q {
-                    i += if bytes[i] == b'\\' && q == b'"' { 2 } else { 1 };
-                }
-            }
-            b'#' if i > 0 && bytes[i - 1].is_ascii_whitespace() => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    text.len()
-}
-
-/// The end of the block collection whose first token is at `start`: the end
-/// of the last content line (before any comment) indented at least as far as
-/// `start`; a sequence's own `- ` lines may sit at exactly that indentation.
-fn block_end(text: &str, start: usize) -> usize {
-    let col = column(text, start);
-    let seq = text.as_bytes().get(start) == Some(&b'-');
-    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-    let mut end = content_end(
-        text,
-        start,
-        text[start..].find('\n').map_or(text.len(), |i| start + i),
-    );
-    let mut at = text[line_start..]
-        .find('\n')
-        .map_or(text.len(), |i| line_start + i + 1);
-    while at < text.len() {
-        let next = text[at..].find('\n').map_or(text.len(), |i| at + i + 1);
-        let line = text[at..next].trim_end_matches(['\n', '\r']);
-        let body = line.trim_start_matches(' ');
-        let indent = line.len() - body.len();
-        if body.is_empty() || body.starts_with('#') {
-            at = next;
-            continue;
-        }
-        let inside = indent > col || (indent == col && (!seq || body.starts_with('-')));
-        if !inside {
-            break;
-        }
-        end = content_end(text, at + indent, at + line.len());
-        at = next;
-    }
-    end
-}
-
-/// The end of a line's content from `from` to `to`, before a comment, trimmed.
-fn content_end(text: &str, from: usize, to: usize) -> usize {
-    let bytes = text.as_bytes();
-    let mut end = to;
-    let mut quote = None;
-    for i in from..to {
-        match (bytes[i], quote) {
-            (q @ (b'"' | b'\''), None) => quote = Some(q),
-            (q, Some(open)) if q == open => quote = None,
-            (b'#', None) if i > from && bytes[i - 1].is_ascii_whitespace() => {
-                end = i;
-                break;
-            }
-            _ => {}
-        }
-    }
-    from + text[from..end].trim_end().len()
-}
-
-/// 0-based column (in bytes) of an offset.
-fn column(text: &str, at: usize) -> usize {
-    at - text[..at].rfind('\n').map_or(0, |i| i + 1)
 }
 
 /// The CSV path to write into a trained spec at `out` when it lives in
