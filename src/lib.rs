@@ -39,6 +39,7 @@ pub mod spec;
 // What reads the stages' results.
 pub mod check;
 pub mod explain;
+pub mod grade;
 pub mod render;
 pub mod train;
 
