@@ -35,7 +35,8 @@ fn the_issue_examples() {
     assert_eq!(hand(k, "0.6144"), Verdict::Wrong);
     assert_eq!(hand(k, "-0.6044"), Verdict::Wrong);
     // Floating-point noise: the same number.
-    assert_eq!(hand(3.6000000000000001, "3.6"), Verdict::Right);
+    assert_eq!(hand(1.2 * 3.0, "3.6"), Verdict::Right); // 3.5999999999999996
+    assert_eq!(hand(0.1 + 0.2, "0.3"), Verdict::Right); // 0.30000000000000004
     assert_eq!(hand(220.00000000000003, "220"), Verdict::Right);
     assert_eq!(hand(2.2, "2.2"), Verdict::Right);
     assert_eq!(hand(5.551115123125783e-17, "0"), Verdict::Right);
