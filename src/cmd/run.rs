@@ -19,6 +19,10 @@ pub struct Args {
     /// Significant digits in the table.
     #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u8).range(1..=17))]
     pub precision: u8,
+    /// Print tensors in full, however wide the table gets (by default it fits
+    /// the terminal, or 100 columns when piped).
+    #[arg(long)]
+    pub wide: bool,
 }
 
 /// Output formats of `bpc run`.
@@ -36,6 +40,7 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
     let (plan, evaluation) = session::evaluate(&a.eval, io, &mut timings)?;
     let opts = render::table::TableOptions {
         precision: a.precision as usize,
+        width: table_width(a.wide),
         ..Default::default()
     };
     // With --set, the table says what changed and how far the output moved,
@@ -87,4 +92,19 @@ fn changed_title(name: &str, c: &Comparison, opts: render::table::TableOptions) 
         })
         .collect();
     format!("spec `{name}` with {}", changes.join(", "))
+}
+
+/// The table's width: the terminal's when standard output is one, 100
+/// columns when it is piped, no limit with `--wide`.
+fn table_width(wide: bool) -> Option<usize> {
+    use std::io::IsTerminal;
+    if wide {
+        return None;
+    }
+    let terminal = std::io::stdout()
+        .is_terminal()
+        .then(terminal_size::terminal_size)
+        .flatten()
+        .map(|(w, _)| w.0 as usize);
+    Some(terminal.unwrap_or(render::table::PIPED_WIDTH))
 }

@@ -2,6 +2,7 @@
 
 pub mod dot;
 pub mod json;
+pub mod matrix;
 pub mod nonfinite;
 pub mod table;
 

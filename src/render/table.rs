@@ -1,17 +1,24 @@
 //! The table for people: one row per leaf and node in evaluation order.
 
 use crate::eval::Evaluation;
-use crate::plan::Plan;
-use crate::render::value_text;
+use crate::plan::{Plan, Slot};
+use crate::render::{matrix, value_text};
+use crate::tensor::Value;
 use crate::term;
+
+/// The table's width when it is not printed to a terminal.
+pub const PIPED_WIDTH: usize = 100;
 
 /// Options of the table.
 #[derive(Clone, Copy, Debug)]
 pub struct TableOptions {
     /// Significant digits.
     pub precision: usize,
-    /// Tensors with more elements than this are summarised.
+    /// Tensors with more elements than this are printed by rows (NumPy's way).
     pub max_elems: usize,
+    /// The most columns a line may take (`None`: no limit, `--wide`). Long
+    /// tensors are summarised, with `...` in the middle, to fit.
+    pub width: Option<usize>,
 }
 
 impl Default for TableOptions {
@@ -19,7 +26,24 @@ impl Default for TableOptions {
         TableOptions {
             precision: 6,
             max_elems: 12,
+            width: Some(PIPED_WIDTH),
         }
+    }
+}
+
+/// The narrowest a value column is made to fit the width.
+const MIN_COLUMN: usize = 24;
+
+/// A value as the lines of one cell at most `budget` columns wide where
+/// possible: a small tensor that fits on one line as nested lists, a larger
+/// one by rows with the middle left out.
+fn cell(v: &Value, opts: &TableOptions, budget: usize) -> Vec<String> {
+    let one = value_text(v, opts.precision, opts.max_elems);
+    let small = v.len() <= opts.max_elems;
+    match v {
+        Value::Scalar(_) => vec![one],
+        Value::Tensor(_) if small && one.chars().count() <= budget => vec![one],
+        Value::Tensor(a) => matrix::lines(a.shape(), &v.to_vec(), opts.precision, budget),
     }
 }
 
@@ -44,10 +68,25 @@ pub fn render_titled(
     notes: &[String],
 ) -> String {
     let out = plan.output_name();
+    let width = opts.width.unwrap_or(usize::MAX);
     // The title and notes hold text from the spec: escaped for the terminal.
     let mut text = format!("{}\n", term::escape_text(title));
-    let out_value = value_text(&eval.values[plan.output], opts.precision, opts.max_elems);
-    text.push_str(&format!("output `{out}` = {out_value}\n"));
+    let prefix = format!("output `{out}` = ");
+    let out_lines = cell(
+        &eval.values[plan.output],
+        &opts,
+        width.saturating_sub(prefix.chars().count()),
+    );
+    match out_lines.as_slice() {
+        [one] => text.push_str(&format!("{prefix}{one}\n")),
+        lines => {
+            text.push_str(prefix.trim_end());
+            text.push('\n');
+            lines
+                .iter()
+                .for_each(|l| text.push_str(&format!("  {l}\n")));
+        }
+    }
     if !plan.output_is_scalar() {
         text.push_str(&format!(
             "note: `{out}` is not a scalar; gradients are those of sum({out}) (the seed is all ones)\n"
@@ -65,34 +104,76 @@ pub fn render_titled(
         "value".into(),
         format!("d {out} / d ·"),
     ];
-    let mut rows = vec![header];
-    for (slot, info) in plan.named() {
+    let named: Vec<_> = plan.named().collect();
+    // The name, kind and shape columns are never cut; the value and gradient
+    // columns share what is left of the width.
+    let mut fixed = [0usize; 3];
+    for (k, h) in header.iter().take(3).enumerate() {
+        fixed[k] = h.chars().count();
+    }
+    for (slot, info) in &named {
+        let cells = [
+            info.name.chars().count(),
+            info.kind.describe().chars().count(),
+            crate::tensor::shape_text(eval.values[*slot].shape()).len(),
+        ];
+        for (f, c) in fixed.iter_mut().zip(cells) {
+            *f = (*f).max(c);
+        }
+    }
+    let left = width.saturating_sub(fixed.iter().sum::<usize>() + 8);
+    // A column's natural width: its widest cell given all the room there is.
+    let one_line = |v: &Value| {
+        let lines = cell(v, &opts, left);
+        lines.iter().map(|l| l.chars().count()).max().unwrap_or(0)
+    };
+    let widest = |f: &dyn Fn(Slot) -> usize| named.iter().map(|(s, _)| f(*s)).max().unwrap_or(0);
+    let vw = widest(&|s| one_line(&eval.values[s]));
+    let gw = widest(&|s| one_line(&eval.grads[s]));
+    // Each column keeps its one-line width when that fits; otherwise the
+    // narrower one keeps it and the other takes the rest.
+    let (vb, gb) = if vw + gw <= left {
+        (vw, gw)
+    } else if vw <= left / 2 {
+        (vw, left - vw)
+    } else if gw <= left / 2 {
+        (left - gw, gw)
+    } else {
+        (left / 2, left - left / 2)
+    };
+    let (vb, gb) = (vb.max(MIN_COLUMN), gb.max(MIN_COLUMN));
+    let mut rows: Vec<[Vec<String>; 5]> = vec![header.map(|h| vec![h])];
+    for (slot, info) in &named {
         rows.push([
-            info.name.clone(),
-            info.kind.describe(),
-            crate::tensor::shape_text(eval.values[slot].shape()),
-            value_text(&eval.values[slot], opts.precision, opts.max_elems),
-            value_text(&eval.grads[slot], opts.precision, opts.max_elems),
+            vec![info.name.clone()],
+            vec![info.kind.describe()],
+            vec![crate::tensor::shape_text(eval.values[*slot].shape())],
+            cell(&eval.values[*slot], &opts, vb),
+            cell(&eval.grads[*slot], &opts, gb),
         ]);
     }
     let mut widths = [0usize; 5];
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
+            for line in cell {
+                *w = (*w).max(line.chars().count());
+            }
         }
     }
     for row in &rows {
-        let mut line = String::new();
-        for (k, (cell, w)) in row.iter().zip(widths).enumerate() {
-            if k + 1 == row.len() {
-                line.push_str(cell);
-            } else {
-                line.push_str(cell);
-                line.push_str(&" ".repeat(w - cell.chars().count() + 2));
+        let height = row.iter().map(Vec::len).max().unwrap_or(1);
+        for i in 0..height {
+            let mut line = String::new();
+            for (k, (cell, w)) in row.iter().zip(widths).enumerate() {
+                let part = cell.get(i).map_or("", String::as_str);
+                line.push_str(part);
+                if k + 1 < row.len() {
+                    line.push_str(&" ".repeat(w - part.chars().count() + 2));
+                }
             }
+            text.push_str(line.trim_end());
+            text.push('\n');
         }
-        text.push_str(line.trim_end());
-        text.push('\n');
     }
     text
 }
