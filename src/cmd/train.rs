@@ -204,23 +204,12 @@ fn header(plan: &crate::plan::Plan, s: &Settings) -> String {
             if s.shuffle { ", shuffled" } else { "" }
         )
     };
-    let opt = match s.optimizer {
-        train::Optimizer::Sgd => "sgd".to_string(),
-        train::Optimizer::Momentum { mu } => format!("momentum {}", number(mu, 6)),
-        train::Optimizer::Adam { beta1, beta2, eps } => {
-            format!(
-                "adam (betas {}, {}; eps {})",
-                number(beta1, 6),
-                number(beta2, 6),
-                number(eps, 3)
-            )
-        }
-    };
     format!(
-        "training `{}`: loss `{}`, {count} weights in {} params, {data}; {opt}, lr {}, {} epochs",
+        "training `{}`: loss `{}`, {count} weights in {} params, {data}; {}, lr {}, {} epochs",
         term::escape(&plan.name),
         plan.info(s.loss).name,
         params.len(),
+        s.optimizer,
         number(s.lr, 6),
         s.epochs
     )

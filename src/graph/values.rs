@@ -78,12 +78,7 @@ pub(super) fn too_big(src: &Source, span: Span, n: usize) -> Diagnostic {
 }
 
 fn init_value(src: &Source, def: &spec::InitDef) -> Result<Value, Diagnostic> {
-    let sp_of = |loc: &serde_saphyr::Location| {
-        let s = loc.span();
-        let start = s.byte_offset().unwrap_or(0) as usize;
-        Span::new(start, start + s.byte_len().unwrap_or(0) as usize)
-    };
-    let shape_span = sp_of(&def.shape.referenced);
+    let shape_span = def.shape.span;
     let mut shape = Vec::new();
     let mut total: usize = 1;
     for &d in &def.shape.value {
@@ -103,8 +98,7 @@ fn init_value(src: &Source, def: &spec::InitDef) -> Result<Value, Diagnostic> {
         return Err(too_big(src, shape_span, total));
     }
     let name = def.init.value.as_str();
-    let num =
-        |o: &Option<serde_saphyr::Spanned<f64>>, d: f64| o.as_ref().map(|s| s.value).unwrap_or(d);
+    let num = |o: &Option<Sp<f64>>, d: f64| o.as_ref().map_or(d, |s| s.value);
     let init = match name {
         "zeros" => Init::Zeros,
         "ones" => Init::Ones,
@@ -121,7 +115,7 @@ fn init_value(src: &Source, def: &spec::InitDef) -> Result<Value, Diagnostic> {
         _ => {
             return Err(
                 Diagnostic::new(ErrorKind::BadValue, format!("unknown init `{name}`"))
-                    .at(src, sp_of(&def.init.referenced), "not an init")
+                    .at(src, def.init.span, "not an init")
                     .help(
                         did_you_mean(name, INIT_NAMES.iter().copied())
                             .unwrap_or_else(|| format!("the inits are {}", backticked(INIT_NAMES))),

@@ -5,11 +5,9 @@ use std::fmt;
 
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_saphyr::Spanned;
 
 use super::{
-    Arg, Attr, Call, Columns, DataDef, Entry, ExpectDef, InitDef, NodeDef, Spec, TrainDef,
-    ValueDef, sp, span_of,
+    Arg, Attr, Call, Columns, DataDef, Entry, ExpectDef, NodeDef, Spec, TrainDef, ValueDef,
 };
 use crate::diag::{Source, Sp};
 
@@ -44,18 +42,17 @@ impl<'de> Visitor<'de> for SpecVisitor {
             data: None,
             unknown_keys: Vec::new(),
         };
-        while let Some(key) = map.next_key::<Spanned<String>>()? {
-            let key = sp(key);
+        while let Some(key) = map.next_key::<Sp<String>>()? {
             match key.value.as_str() {
-                "name" => spec.name = Some(sp(map.next_value::<Spanned<String>>()?)),
+                "name" => spec.name = Some(map.next_value::<Sp<String>>()?),
                 "description" => spec.description = Some(map.next_value::<String>()?),
                 "inputs" => spec.inputs = map.next_value::<Entries<ValueDef>>()?.0,
                 "params" => spec.params = map.next_value::<Entries<ValueDef>>()?.0,
                 "nodes" => spec.nodes = map.next_value::<Entries<NodeDef>>()?.0,
-                "output" => spec.output = Some(sp(map.next_value::<Spanned<String>>()?)),
+                "output" => spec.output = Some(map.next_value::<Sp<String>>()?),
                 "expect" => spec.expect = Some(map.next_value::<RawExpect>()?.0),
-                "train" => spec.train = Some(sp(map.next_value::<Spanned<TrainDef>>()?)),
-                "data" => spec.data = Some(sp(map.next_value::<Spanned<RawData>>()?).map(|d| d.0)),
+                "train" => spec.train = Some(map.next_value::<Sp<TrainDef>>()?),
+                "data" => spec.data = Some(map.next_value::<Sp<RawData>>()?.map(|d| d.0)),
                 _ => {
                     map.next_value::<de::IgnoredAny>()?;
                     spec.unknown_keys.push(key);
@@ -63,13 +60,6 @@ impl<'de> Visitor<'de> for SpecVisitor {
             }
         }
         Ok(RawSpec(spec))
-    }
-}
-
-impl<T> Sp<T> {
-    /// Maps the value, keeping the span.
-    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Sp<U> {
-        Sp::new(f(self.value), self.span)
     }
 }
 
@@ -89,146 +79,14 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Entries<T> {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut out = Vec::new();
-                while let Some(name) = map.next_key::<Spanned<String>>()? {
-                    let def = map.next_value::<Spanned<T>>()?;
-                    out.push(Entry {
-                        name: sp(name),
-                        def: sp(def),
-                    });
+                while let Some(name) = map.next_key::<Sp<String>>()? {
+                    let def = map.next_value::<Sp<T>>()?;
+                    out.push(Entry { name, def });
                 }
                 Ok(Entries(out))
             }
         }
         d.deserialize_any(V(std::marker::PhantomData))
-    }
-}
-
-/// One element of a nested list literal.
-enum Elem {
-    Num(f64),
-    List(Vec<Spanned<Elem>>),
-}
-
-impl<'de> Deserialize<'de> for Elem {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Elem;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a number or a list of numbers")
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Elem, E> {
-                Ok(Elem::Num(v))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Elem, E> {
-                Ok(Elem::Num(v as f64))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Elem, E> {
-                Ok(Elem::Num(v as f64))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Elem, A::Error> {
-                let mut items = Vec::new();
-                while let Some(item) = seq.next_element::<Spanned<Elem>>()? {
-                    items.push(item);
-                }
-                Ok(Elem::List(items))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-/// Flattens a nested list into (shape, row-major data), or says where it is ragged.
-fn flatten(items: Vec<Spanned<Elem>>) -> ValueDef {
-    // The shape is read off the first element at each depth; every other
-    // element is then checked against it, without recursion.
-    let mut shape = vec![items.len()];
-    {
-        let mut first = items.first();
-        while let Some(Spanned {
-            value: Elem::List(inner),
-            ..
-        }) = first
-        {
-            shape.push(inner.len());
-            first = inner.first();
-        }
-    }
-    let mut data = Vec::with_capacity(shape.iter().product());
-    // Stack of (depth, element) in reverse so elements come out in order.
-    let mut stack: Vec<(usize, Spanned<Elem>)> = items.into_iter().rev().map(|e| (1, e)).collect();
-    while let Some((depth, elem)) = stack.pop() {
-        let span = span_of(&elem.referenced);
-        match elem.value {
-            Elem::Num(x) if depth == shape.len() => data.push(x),
-            Elem::Num(_) => {
-                return ValueDef::Bad {
-                    message: format!(
-                        "ragged tensor: found a number where a list of {} was expected \
-                         (the first element has shape {})",
-                        shape[depth],
-                        crate::tensor::shape_text(&shape[depth - 1..])
-                    ),
-                    span,
-                };
-            }
-            Elem::List(inner) if depth < shape.len() && inner.len() == shape[depth] => {
-                stack.extend(inner.into_iter().rev().map(|e| (depth + 1, e)));
-            }
-            Elem::List(inner) => {
-                let message = if depth >= shape.len() {
-                    "ragged tensor: found a list where a number was expected".to_string()
-                } else {
-                    format!(
-                        "ragged tensor: this list has {} elements but the first one at \
-                         the same depth has {}",
-                        inner.len(),
-                        shape[depth]
-                    )
-                };
-                return ValueDef::Bad { message, span };
-            }
-        }
-    }
-    ValueDef::Literal { shape, data }
-}
-
-impl<'de> Deserialize<'de> for ValueDef {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = ValueDef;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str(
-                    "a number, a list of numbers, or an init mapping like \
-                     `{ shape: [2, 3], init: normal, std: 0.1, seed: 0 }`",
-                )
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<ValueDef, E> {
-                Ok(ValueDef::Literal {
-                    shape: vec![],
-                    data: vec![v],
-                })
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ValueDef, E> {
-                self.visit_f64(v as f64)
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ValueDef, E> {
-                self.visit_f64(v as f64)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ValueDef, A::Error> {
-                let mut items = Vec::new();
-                while let Some(item) = seq.next_element::<Spanned<Elem>>()? {
-                    items.push(item);
-                }
-                Ok(flatten(items))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ValueDef, A::Error> {
-                let init = InitDef::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                Ok(ValueDef::Init(Box::new(init)))
-            }
-        }
-        d.deserialize_any(V)
     }
 }
 
@@ -247,18 +105,14 @@ impl<'de> Deserialize<'de> for NodeDef {
                 let mut op = None;
                 let mut args = None;
                 let mut attrs = Vec::new();
-                while let Some(key) = map.next_key::<Spanned<String>>()? {
-                    let key = sp(key);
+                while let Some(key) = map.next_key::<Sp<String>>()? {
                     match key.value.as_str() {
-                        "op" => op = Some(sp(map.next_value::<Spanned<String>>()?)),
+                        "op" => op = Some(map.next_value::<Sp<String>>()?),
                         "args" => {
-                            let list = map.next_value::<Vec<Spanned<ArgValue>>>()?;
-                            args = Some(list.into_iter().map(|a| sp(a).map(|a| a.0)).collect());
+                            let list = map.next_value::<Vec<Sp<ArgValue>>>()?;
+                            args = Some(list.into_iter().map(|a| a.map(|a| a.0)).collect());
                         }
-                        _ => attrs.push((
-                            key,
-                            sp(map.next_value::<Spanned<AttrValue>>()?).map(|a| a.0),
-                        )),
+                        _ => attrs.push((key, map.next_value::<Sp<AttrValue>>()?.map(|a| a.0))),
                     }
                 }
                 let op = op.ok_or_else(|| de::Error::missing_field("op"))?;
@@ -342,14 +196,13 @@ impl<'de> Deserialize<'de> for RawExpect {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawExpect, A::Error> {
                 let mut e = ExpectDef::default();
-                while let Some(key) = map.next_key::<Spanned<String>>()? {
-                    let key = sp(key);
+                while let Some(key) = map.next_key::<Sp<String>>()? {
                     match key.value.as_str() {
                         "values" => e.values = map.next_value::<Entries<ValueDef>>()?.0,
                         "grads" => e.grads = map.next_value::<Entries<ValueDef>>()?.0,
-                        "rtol" => e.rtol = Some(sp(map.next_value::<Spanned<f64>>()?)),
-                        "atol" => e.atol = Some(sp(map.next_value::<Spanned<f64>>()?)),
-                        "hidden" => e.hidden = Some(sp(map.next_value::<Spanned<bool>>()?)),
+                        "rtol" => e.rtol = Some(map.next_value::<Sp<f64>>()?),
+                        "atol" => e.atol = Some(map.next_value::<Sp<f64>>()?),
+                        "hidden" => e.hidden = Some(map.next_value::<Sp<bool>>()?),
                         _ => {
                             map.next_value::<de::IgnoredAny>()?;
                             e.unknown_keys.push(key);
@@ -375,13 +228,12 @@ impl<'de> Deserialize<'de> for RawData {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawData, A::Error> {
                 let mut data = DataDef::default();
-                while let Some(key) = map.next_key::<Spanned<String>>()? {
-                    let key = sp(key);
+                while let Some(key) = map.next_key::<Sp<String>>()? {
                     match key.value.as_str() {
-                        "csv" => data.csv = Some(sp(map.next_value::<Spanned<String>>()?)),
+                        "csv" => data.csv = Some(map.next_value::<Sp<String>>()?),
                         "columns" => data.columns = map.next_value::<Entries<Columns>>()?.0,
                         _ => {
-                            let def = sp(map.next_value::<Spanned<ValueDef>>()?);
+                            let def = map.next_value::<Sp<ValueDef>>()?;
                             data.inline.push(Entry { name: key, def });
                         }
                     }
@@ -406,8 +258,8 @@ impl<'de> Deserialize<'de> for Columns {
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Columns, A::Error> {
                 let mut names = Vec::new();
-                while let Some(n) = seq.next_element::<Spanned<String>>()? {
-                    names.push(sp(n));
+                while let Some(n) = seq.next_element::<Sp<String>>()? {
+                    names.push(n);
                 }
                 Ok(Columns::Many(names))
             }

@@ -1,7 +1,7 @@
 //! serde-saphyr's errors reworded for people who write specs.
 
 use super::limits;
-use super::location_span;
+use super::located::span_of;
 use crate::diag::{Diagnostic, ErrorKind, Source, Span};
 
 /// A serde-saphyr error as a diagnostic pointing at its location, reworded
@@ -121,7 +121,7 @@ pub(super) fn yaml_error(source: &Source, e: &serde_saphyr::Error) -> Diagnostic
         }
     };
     let d = Diagnostic::new(kind, message).maybe_help(help);
-    match e.location().and_then(|l| location_span(source, &l)) {
+    match e.location().and_then(|l| span_of(&l, Some(&source.text))) {
         Some(span) => d.at(source, span, label),
         None => d.at(source, Span::new(0, 0), ""),
     }

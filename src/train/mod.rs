@@ -7,6 +7,7 @@
 //! place with an [`optim::State`]. The command around it lives in [`mod@cmd`].
 
 pub mod batches;
+mod hyper;
 pub mod metric;
 pub mod optim;
 pub mod plot;

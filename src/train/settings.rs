@@ -1,12 +1,11 @@
 //! The `train` section and the command-line flags, checked and resolved into
 //! [`Settings`]. Every invalid setting is a diagnostic at its span.
 
-use serde_saphyr::Spanned;
-
-use crate::diag::{Diagnostic, Diagnostics, ErrorKind, Span, did_you_mean};
+use crate::diag::{Diagnostic, Diagnostics, ErrorKind, Sp, Span, did_you_mean};
 use crate::graph::Kind;
 use crate::plan::{Plan, Slot};
-use crate::train::optim::{self, Optimizer};
+use crate::spec::TrainDef;
+use crate::train::optim::{self, Hyper, Optimizer};
 
 /// Flags of `bpc train` that override the spec's `train` section.
 #[derive(Clone, Debug, Default)]
@@ -44,227 +43,33 @@ pub struct Settings {
     pub log_every: u64,
 }
 
-/// Default learning rates: 0.01 for SGD (with or without momentum), PyTorch's
-/// 0.001 for Adam.
-pub const DEFAULT_LR_SGD: f64 = 0.01;
-/// See [`DEFAULT_LR_SGD`].
-pub const DEFAULT_LR_ADAM: f64 = 0.001;
 /// Default number of epochs.
 pub const DEFAULT_EPOCHS: u64 = 100;
 
-/// The span of a serde-saphyr location.
-pub(crate) fn span_of<T>(s: &Spanned<T>) -> Span {
-    let sp = s.referenced.span();
-    match sp.byte_offset() {
-        Some(b) if s.referenced.line() != 0 => {
-            let b = b as usize;
-            Span::new(b, b + sp.byte_len().unwrap_or(0) as usize)
-        }
-        _ => Span::default(),
-    }
-}
-
 /// Checks the `train` section (with `overrides` taking precedence) against the
-/// plan. `data` are the slots bound by the spec's `data`.
+/// plan. `data` are the slots bound by the spec's `data`. Every invalid
+/// setting is reported: the file's first, in file order, then the flags'.
 pub fn resolve(plan: &Plan, data: &[Slot], overrides: &Overrides) -> Result<Settings, Diagnostics> {
-    let spec = &plan.spec;
-    let src = plan.source();
-    let def = spec.train.as_ref().map(|t| &t.value);
-    let errors = std::cell::RefCell::new(Diagnostics::default());
-    let bad = |msg: String, span: Span, label: &str, help: Option<String>| {
-        errors.borrow_mut().push(
-            Diagnostic::new(ErrorKind::BadValue, msg)
-                .at(src, span, label)
-                .maybe_help(help),
-        );
+    let mut c = Check {
+        plan,
+        train: plan.spec.train.as_ref().map(|t| &t.value),
+        errors: Diagnostics::default(),
+        flags: Vec::new(),
     };
-    let flag = |msg: String| Diagnostic::new(ErrorKind::Usage, msg);
-    let mut flag_errors = Vec::new();
-
-    // loss: a scalar node (or leaf) that depends on a param.
-    let (loss_name, loss_span) = match def.and_then(|d| d.loss.as_ref()) {
-        Some(l) => (l.value.clone(), span_of(l)),
-        None => match &spec.output {
-            Some(o) => (o.value.clone(), o.span),
-            None => (plan.output_name().to_string(), Span::default()),
-        },
-    };
-    let loss = plan.slot(&loss_name);
-    match loss {
-        None => bad(
-            format!("the loss `{loss_name}` is not a node of this spec"),
-            loss_span,
-            "no such node",
-            did_you_mean(&loss_name, plan.named().map(|(_, s)| s.name.as_str())),
-        ),
-        Some(l) if !plan.info(l).shape.is_empty() => bad(
-            format!(
-                "the loss `{loss_name}` has shape {}; training needs a scalar loss",
-                crate::tensor::shape_text(&plan.info(l).shape)
-            ),
-            loss_span,
-            "not a scalar",
-            Some("reduce it with `mean` or `sum`, or name a scalar node in `train.loss`".into()),
-        ),
-        Some(l)
-            if !plan
-                .ancestors(l)
-                .iter()
-                .enumerate()
-                .any(|(i, &a)| a && plan.slots[i].kind == Kind::Param) =>
-        {
-            let help = if plan.params().next().is_none() {
-                "list the weights to learn under `params` (inputs never change)"
-            } else {
-                "the loss must be computed from at least one param"
-            };
-            bad(
-                format!("the loss `{loss_name}` does not depend on any param: nothing to train"),
-                loss_span,
-                "no params upstream",
-                Some(help.into()),
-            );
-        }
-        Some(_) => {}
-    }
-
-    // optimizer and its hyper-parameters.
-    let f = |o: Option<&Spanned<f64>>| o.map(|s| (s.value, span_of(s)));
-    let name = match (&overrides.optimizer, def.and_then(|d| d.optimizer.as_ref())) {
-        (Some(n), _) => Some((n.clone(), None)),
-        (None, Some(n)) => Some((n.value.clone(), Some(span_of(n)))),
-        (None, None) => None,
-    };
-    let positive = |what: &str, v: Option<(f64, Span)>, default: f64, upper: Option<f64>| -> f64 {
-        match v {
-            Some((x, span)) if !(x > 0.0 && x.is_finite() && upper.is_none_or(|u| x < u)) => {
-                let range = match upper {
-                    Some(u) => format!("in (0, {u})"),
-                    None => "> 0".into(),
-                };
-                bad(
-                    format!("`{what}` must be {range}, found {x}"),
-                    span,
-                    "out of range",
-                    None,
-                );
-                default
-            }
-            Some((x, _)) => x,
-            None => default,
-        }
-    };
-    let optimizer = match name.as_ref().map(|(n, s)| (n.as_str(), *s)) {
-        None | Some(("sgd", _)) => Optimizer::Sgd,
-        Some(("momentum", _)) => {
-            let mu = f(def.and_then(|d| d.momentum.as_ref()));
-            Optimizer::Momentum {
-                mu: positive("momentum", mu, 0.9, None),
-            }
-        }
-        Some(("adam", _)) => Optimizer::Adam {
-            beta1: positive(
-                "beta1",
-                f(def.and_then(|d| d.beta1.as_ref())),
-                0.9,
-                Some(1.0),
-            ),
-            beta2: positive(
-                "beta2",
-                f(def.and_then(|d| d.beta2.as_ref())),
-                0.999,
-                Some(1.0),
-            ),
-            eps: positive("eps", f(def.and_then(|d| d.eps.as_ref())), 1e-8, None),
-        },
-        Some((other, span)) => {
-            let help = did_you_mean(other, optim::NAMES.iter().copied())
-                .unwrap_or_else(|| format!("the optimizers are {}", optim::NAMES.join(", ")));
-            let msg = format!("unknown optimizer `{other}`");
-            match span {
-                Some(span) => bad(msg, span, "not an optimizer", Some(help)),
-                None => flag_errors.push(flag(format!("--optimizer: {msg}")).help(help)),
-            }
-            Optimizer::Sgd
-        }
-    };
-    let default_lr = if matches!(optimizer, Optimizer::Adam { .. }) {
-        DEFAULT_LR_ADAM
-    } else {
-        DEFAULT_LR_SGD
-    };
-    let lr = match overrides.lr {
-        Some(x) if !(x > 0.0 && x.is_finite()) => {
-            flag_errors.push(flag(format!("--lr must be a number > 0, found {x}")));
-            default_lr
-        }
-        Some(x) => x,
-        None => positive("lr", f(def.and_then(|d| d.lr.as_ref())), default_lr, None),
-    };
-
-    // epochs, batches, shuffle, logging.
+    let loss = c.loss();
+    let (optimizer, default_lr) = c.optimizer(overrides.optimizer.as_deref());
+    let lr = c.lr(overrides.lr, default_lr);
     let epochs = overrides
         .epochs
-        .or(def.and_then(|d| d.epochs.as_ref()).map(|e| e.value))
+        .or(c.value(|t| &t.epochs))
         .unwrap_or(DEFAULT_EPOCHS);
-    let rows = data
-        .first()
-        .map(|s| plan.leaves[s.index()].shape().first().copied().unwrap_or(0))
-        .unwrap_or(0);
-    if !data.is_empty() && rows == 0 {
-        let span = spec.data.as_ref().map(|d| d.span).unwrap_or_default();
-        bad(
-            "the data set has no rows: nothing to train on".into(),
-            span,
-            "no rows",
-            None,
-        );
-    }
-    let batch_size = match def.and_then(|d| d.batch_size.as_ref()) {
-        Some(b) if b.value == 0 => {
-            bad(
-                "`batch_size` must be at least 1".into(),
-                span_of(b),
-                "zero rows per step",
-                None,
-            );
-            rows
-        }
-        Some(b) if data.is_empty() => {
-            bad(
-                "`batch_size` needs a `data` section: without data every step uses the spec's own inputs".into(),
-                span_of(b),
-                "no data to split",
-                Some("add `data:` with rows for the inputs, or remove `batch_size`".into()),
-            );
-            0
-        }
-        Some(b) => usize::try_from(b.value).unwrap_or(usize::MAX).min(rows),
-        None => rows,
-    };
-    let shuffle = def
-        .and_then(|d| d.shuffle.as_ref())
-        .map(|s| s.value)
-        .unwrap_or(batch_size < rows);
-    let seed = overrides
-        .seed
-        .or(def.and_then(|d| d.seed.as_ref()).map(|s| s.value))
-        .unwrap_or(0);
-    let log_every = match def.and_then(|d| d.log_every.as_ref()) {
-        Some(l) if l.value == 0 => {
-            bad(
-                "`log_every` must be at least 1".into(),
-                span_of(l),
-                "zero",
-                None,
-            );
-            1
-        }
-        Some(l) => l.value,
-        None => epochs.div_ceil(10).max(1),
-    };
-    let mut errors = errors.into_inner();
-    errors.0.extend(flag_errors);
+    let rows = c.rows(data);
+    let batch_size = c.batch_size(data.is_empty(), rows);
+    let shuffle = c.value(|t| &t.shuffle).unwrap_or(batch_size < rows);
+    let seed = overrides.seed.or(c.value(|t| &t.seed)).unwrap_or(0);
+    let log_every = c.log_every(epochs);
+    let mut errors = c.errors;
+    errors.0.extend(c.flags);
     match loss {
         Some(loss) if errors.is_empty() => Ok(Settings {
             loss,
@@ -279,4 +84,192 @@ pub fn resolve(plan: &Plan, data: &[Slot], overrides: &Overrides) -> Result<Sett
         }),
         _ => Err(errors),
     }
+}
+
+/// The settings being checked, and what is wrong with them so far.
+struct Check<'a> {
+    plan: &'a Plan,
+    train: Option<&'a TrainDef>,
+    /// Bad settings in the spec, in file order.
+    errors: Diagnostics,
+    /// Bad command-line flags.
+    flags: Vec<Diagnostic>,
+}
+
+impl Check<'_> {
+    /// A setting's value as written in `train:`, if it is.
+    fn value<T: Copy>(&self, field: fn(&TrainDef) -> &Option<Sp<T>>) -> Option<T> {
+        self.train.and_then(|t| field(t).as_ref()).map(|s| s.value)
+    }
+
+    /// Reports a bad setting in the spec at its span.
+    fn bad(&mut self, msg: String, span: Span, label: &str, help: Option<String>) {
+        self.errors.push(
+            Diagnostic::new(ErrorKind::BadValue, msg)
+                .at(self.plan.source(), span, label)
+                .maybe_help(help),
+        );
+    }
+
+    /// Reports a bad command-line flag.
+    fn flag(&mut self, d: Diagnostic) {
+        self.flags.push(d);
+    }
+
+    /// `train.loss` (default: `output`): a scalar node that depends on a param.
+    fn loss(&mut self) -> Option<Slot> {
+        let plan = self.plan;
+        let (name, span) = match (self.train.and_then(|t| t.loss.as_ref()), &plan.spec.output) {
+            (Some(l), _) => (l.value.as_str(), l.span),
+            (None, Some(o)) => (o.value.as_str(), o.span),
+            (None, None) => (plan.output_name(), Span::default()),
+        };
+        let Some(loss) = plan.slot(name) else {
+            let names = plan.named().map(|(_, s)| s.name.as_str());
+            self.bad(
+                format!("the loss `{name}` is not a node of this spec"),
+                span,
+                "no such node",
+                did_you_mean(name, names),
+            );
+            return None;
+        };
+        let shape = &plan.info(loss).shape;
+        if !shape.is_empty() {
+            self.bad(
+                format!(
+                    "the loss `{name}` has shape {}; training needs a scalar loss",
+                    crate::tensor::shape_text(shape)
+                ),
+                span,
+                "not a scalar",
+                Some(
+                    "reduce it with `mean` or `sum`, or name a scalar node in `train.loss`".into(),
+                ),
+            );
+        } else if !plan
+            .ancestors(loss)
+            .iter()
+            .enumerate()
+            .any(|(i, &a)| a && plan.slots[i].kind == Kind::Param)
+        {
+            let help = if plan.params().next().is_none() {
+                "list the weights to learn under `params` (inputs never change)"
+            } else {
+                "the loss must be computed from at least one param"
+            };
+            self.bad(
+                format!("the loss `{name}` does not depend on any param: nothing to train"),
+                span,
+                "no params upstream",
+                Some(help.into()),
+            );
+        }
+        Some(loss)
+    }
+
+    /// `--optimizer` or `train.optimizer` (default: the first of
+    /// [`optim::OPTIMIZERS`]), its hyper-parameters read by the optimizer
+    /// itself; with its default learning rate.
+    fn optimizer(&mut self, flag: Option<&str>) -> (Optimizer, f64) {
+        let (name, span) = match (flag, self.train.and_then(|t| t.optimizer.as_ref())) {
+            (Some(n), _) => (Some(n), None),
+            (None, Some(n)) => (Some(n.value.as_str()), Some(n.span)),
+            (None, None) => (None, None),
+        };
+        let default = &optim::OPTIMIZERS[0];
+        let entry = match name {
+            None => default,
+            Some(name) => optim::find(name).unwrap_or_else(|| {
+                let names: Vec<_> = optim::names().collect();
+                let help = did_you_mean(name, names.iter().copied())
+                    .unwrap_or_else(|| format!("the optimizers are {}", names.join(", ")));
+                let msg = format!("unknown optimizer `{name}`");
+                match span {
+                    Some(span) => self.bad(msg, span, "not an optimizer", Some(help)),
+                    None => self.flag(usage(format!("--optimizer: {msg}")).help(help)),
+                }
+                default
+            }),
+        };
+        let optimizer = (entry.read)(&mut self.hyper());
+        (optimizer, entry.default_lr)
+    }
+
+    /// `--lr` or `train.lr` (default: the optimizer's).
+    fn lr(&mut self, flag: Option<f64>, default: f64) -> f64 {
+        match flag {
+            Some(x) if !(x > 0.0 && x.is_finite()) => {
+                self.flag(usage(format!("--lr must be a number > 0, found {x}")));
+                default
+            }
+            Some(x) => x,
+            None => self.hyper().positive("lr", |t| t.lr.as_ref(), default),
+        }
+    }
+
+    fn hyper(&mut self) -> Hyper<'_> {
+        Hyper::new(self.plan.source(), self.train, &mut self.errors)
+    }
+
+    /// Rows bound by `data` (0 without data); an empty data set is an error.
+    fn rows(&mut self, data: &[Slot]) -> usize {
+        let Some(first) = data.first() else {
+            return 0;
+        };
+        let leaf = &self.plan.leaves[first.index()];
+        let rows = leaf.shape().first().copied().unwrap_or(0);
+        if rows == 0 {
+            let span = self.plan.spec.data.as_ref().map(|d| d.span);
+            self.bad(
+                "the data set has no rows: nothing to train on".into(),
+                span.unwrap_or_default(),
+                "no rows",
+                None,
+            );
+        }
+        rows
+    }
+
+    /// `train.batch_size` (default: all `rows`); it needs data.
+    fn batch_size(&mut self, no_data: bool, rows: usize) -> usize {
+        let Some(b) = self.train.and_then(|t| t.batch_size.as_ref()) else {
+            return rows;
+        };
+        if b.value == 0 {
+            let msg = "`batch_size` must be at least 1".into();
+            self.bad(msg, b.span, "zero rows per step", None);
+            rows
+        } else if no_data {
+            self.bad(
+                "`batch_size` needs a `data` section: without data every step uses the spec's \
+                 own inputs"
+                    .into(),
+                b.span,
+                "no data to split",
+                Some("add `data:` with rows for the inputs, or remove `batch_size`".into()),
+            );
+            0
+        } else {
+            usize::try_from(b.value).unwrap_or(usize::MAX).min(rows)
+        }
+    }
+
+    /// `train.log_every` (default: a tenth of the epochs, at least 1).
+    fn log_every(&mut self, epochs: u64) -> u64 {
+        match self.train.and_then(|t| t.log_every.as_ref()) {
+            Some(l) if l.value == 0 => {
+                let msg = "`log_every` must be at least 1".into();
+                self.bad(msg, l.span, "zero", None);
+                1
+            }
+            Some(l) => l.value,
+            None => epochs.div_ceil(10).max(1),
+        }
+    }
+}
+
+/// A command-line error.
+fn usage(msg: String) -> Diagnostic {
+    Diagnostic::new(ErrorKind::Usage, msg)
 }

@@ -1,0 +1,93 @@
+//! Text to [`Spec`]: serde-saphyr run with bpc's limits, its errors reworded.
+
+use super::visit::RawSpec;
+use super::yaml_error::yaml_error;
+use super::{Spec, ValueDef};
+use crate::diag::{Diagnostic, ErrorKind, Source, Sp, Span};
+
+/// Limits that keep a hostile file from exhausting the machine.
+pub mod limits {
+    /// Largest spec file read, in bytes.
+    pub const MAX_FILE_BYTES: usize = 256 * 1024 * 1024;
+    /// Deepest YAML nesting accepted. The YAML reader recurses once per
+    /// level (tens of KB of stack each in a debug build), so this also keeps
+    /// parsing within a 2 MB thread stack; a spec needs 2 levels plus one
+    /// per tensor axis.
+    pub const MAX_DEPTH: usize = 32;
+    /// Most alias (`*x`) uses accepted.
+    pub const MAX_ALIASES: usize = 1_000;
+    /// YAML values (scalars, lists, mappings) allowed per byte of file:
+    /// aliases may repeat data, but not blow a small file up into a huge one.
+    pub const EXPANSION: usize = 4;
+    /// YAML values allowed in any file, however small.
+    pub const MIN_VALUES: usize = 10_000;
+}
+
+/// Parses a spec from its source text. YAML errors stop the parse; everything
+/// else (unknown names, shapes) is judged later, all at once.
+pub fn parse(source: &Source) -> Result<Spec, Diagnostic> {
+    let text: &str = &source.text;
+    if text.len() > limits::MAX_FILE_BYTES {
+        return Err(Diagnostic::new(
+            ErrorKind::Limit,
+            format!(
+                "`{}` is {} bytes; bpc reads specs of at most {} bytes",
+                source.name,
+                text.len(),
+                limits::MAX_FILE_BYTES
+            ),
+        ));
+    }
+    if is_blank(text) {
+        return Err(Diagnostic::new(
+            ErrorKind::MissingKey,
+            format!(
+                "`{}` is empty: a spec needs at least `nodes` and `output`",
+                source.name
+            ),
+        )
+        .at(source, Span::new(0, 0), "nothing here")
+        .help("start from specs/fruit.yaml, or see docs/spec-format.md"));
+    }
+    let options = yaml_options(text.len());
+    let mut spec: Spec = serde_saphyr::from_str_with_options(text, options)
+        .map(|raw: RawSpec| raw.0)
+        .map_err(|e| yaml_error(source, &e))?;
+    spec.source = source.clone();
+    Ok(spec)
+}
+
+/// Parses a standalone value (the VALUE of `--set NAME=VALUE`).
+pub fn parse_value(source: &Source) -> Result<Sp<ValueDef>, Diagnostic> {
+    let options = yaml_options(source.text.len());
+    serde_saphyr::from_str_with_options(&source.text, options).map_err(|e| yaml_error(source, &e))
+}
+
+fn is_blank(text: &str) -> bool {
+    text.lines().all(|l| {
+        let t = l.trim();
+        t.is_empty() || t.starts_with('#') || t == "---"
+    })
+}
+
+fn yaml_options(len: usize) -> serde_saphyr::Options {
+    // Size the budget from the file's length: a file of n bytes holds at most
+    // about n values without aliases, so an alias bomb (a few hundred bytes
+    // that expand to billions of values) stops after EXPANSION values a byte.
+    let values = len
+        .saturating_mul(limits::EXPANSION)
+        .saturating_add(limits::MIN_VALUES);
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_nodes = values;
+    budget.max_events = values.saturating_mul(2);
+    budget.max_total_scalar_bytes = values.max(1 << 20);
+    budget.max_depth = limits::MAX_DEPTH;
+    budget.max_aliases = limits::MAX_ALIASES;
+    budget.max_anchors = limits::MAX_ALIASES;
+    budget.max_documents = 1;
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    options.with_snippet = false;
+    options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::Error;
+    options
+}
