@@ -49,6 +49,7 @@ pub mod edit;
 pub mod files;
 pub mod graphviz;
 pub mod manpage;
+pub mod schema;
 
 // The command line: what every command shares, then the commands.
 pub mod cmd;

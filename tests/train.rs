@@ -113,7 +113,10 @@ fn output_never_overwrites_the_input() {
     let now = std::fs::read_to_string(&spec).unwrap();
     assert_ne!(now, original);
     assert!(
-        now.contains("# input -> hidden weights") && now.starts_with("# XOR: y = 1"),
+        now.contains("# input -> hidden weights")
+            && now.starts_with(
+                "# yaml-language-server: $schema=../schema/bpc-spec.json\n# XOR: y = 1"
+            ),
         "{now}"
     );
 }

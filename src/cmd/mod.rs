@@ -9,6 +9,7 @@ pub mod completions;
 pub mod dot;
 pub mod man;
 pub mod run;
+pub mod schema;
 pub mod train;
 
 use std::ffi::OsString;
@@ -37,6 +38,8 @@ pub enum Command {
     Check(check::Args),
     /// Train the params by gradient descent on the loss; write the trained spec with -o.
     Train(train::Args),
+    /// Print the JSON Schema of the spec format, for editors.
+    Schema(schema::Args),
     /// Print a completion script for bash, zsh, fish or PowerShell.
     Completions(completions::Args),
     /// Print bpc's manual page (roff): `bpc man > ~/.local/share/man/man1/bpc.1`.
@@ -70,6 +73,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut
         Command::Dot(a) => dot::run(a, io),
         Command::Check(a) => check::run(a, io),
         Command::Train(a) => train::run(a, io),
+        Command::Schema(a) => schema::run(a, io),
         Command::Completions(a) => completions::run(a, io),
         Command::Man(a) => man::run(a, io),
     };

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod python;
+
 use std::path::Path;
 
 /// Runs the CLI in-process (colour off, not a terminal); returns (status, stdout, stderr).
