@@ -11,7 +11,7 @@ use std::fmt::Write;
 use crate::eval::Evaluation;
 use crate::graph::Kind;
 use crate::plan::{Plan, Slot};
-use crate::render::{nested, number};
+use crate::render::{matrix, nested, number};
 use crate::tensor::{Value, shape_text};
 
 /// Options of the picture.
@@ -37,7 +37,11 @@ impl Default for DotOptions {
 
 /// Colours and shapes, one place to change the look.
 mod style {
-    pub const FONT: &str = "Helvetica,Arial,sans-serif";
+    /// Latin first, then CJK families (Noto Sans CJK from Debian's
+    /// `fonts-noto-cjk`, WenQuanYi from `fonts-wqy-microhei`) so that names in
+    /// the lesson's language draw as text, not boxes, in PNG and PDF output.
+    pub const FONT: &str =
+        "Helvetica,Arial,Noto Sans CJK SC,Noto Sans CJK JP,WenQuanYi Micro Hei,sans-serif";
     /// The op line under the name.
     pub const OP: &str = "#6b7280";
     /// Gradients, as the lesson draws them.
@@ -197,7 +201,8 @@ fn font(color: &str, size: u32, text: &str) -> String {
 }
 
 /// A value as label lines: a scalar; a small tensor in full (a matrix one row
-/// per line); a large one as its least, greatest and mean element.
+/// per line); a large one by rows as NumPy prints them, its first and last
+/// rows and columns around `...`, narrow enough for a box.
 fn value_lines(v: &Value, opts: DotOptions) -> Vec<String> {
     let sig = opts.precision;
     let f = |x: f64| number(x, sig);
@@ -212,20 +217,12 @@ fn value_lines(v: &Value, opts: DotOptions) -> Vec<String> {
                 .collect(),
             _ => vec![nested(shape, &v.to_vec(), &f)],
         },
-        Value::Tensor(_) => {
-            let (lo, hi) = v
-                .iter()
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
-                    (lo.min(x), hi.max(x))
-                });
-            let mean = v.iter().sum::<f64>() / v.len() as f64;
-            vec![
-                format!("min {} · max {}", f(lo), f(hi)),
-                format!("mean {}", f(mean)),
-            ]
-        }
+        Value::Tensor(a) => matrix::array_lines(a, sig, BOX_WIDTH),
     }
 }
+
+/// The most columns of a large tensor's line in a box.
+const BOX_WIDTH: usize = 40;
 
 /// A slot's DOT identifier: its name, quoted; a literal (which shares its
 /// text with other literals) by its slot number, which no name can spell.
@@ -295,11 +292,24 @@ mod tests {
                 .unwrap(),
         );
         assert_eq!(value_lines(&m, opts), ["[1, 2, 3]", "[4, 5, 6]"]);
-        // 7 elements 0..=6: min 0, max 6, mean (0 + 1 + ... + 6) / 7 = 21 / 7 = 3.
+        // 7 elements fit a box's 40 columns on one line, as NumPy prints them.
         let v = Value::from_array(
             ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[7]), (0..7).map(f64::from).collect())
                 .unwrap(),
         );
-        assert_eq!(value_lines(&v, opts), ["min 0 · max 6", "mean 3"]);
+        assert_eq!(value_lines(&v, opts), ["[0, 1, 2, 3, 4, 5, 6]"]);
+        // A [10, 100] matrix: its first and last three rows and columns.
+        let big = Value::from_array(
+            ndarray::ArrayD::from_shape_vec(
+                ndarray::IxDyn(&[10, 100]),
+                (0..1000).map(f64::from).collect(),
+            )
+            .unwrap(),
+        );
+        let lines = value_lines(&big, opts);
+        assert_eq!(lines.len(), 7);
+        assert_eq!(lines[0], "[[  0,   1,   2, ...,  97,  98,  99],");
+        assert_eq!(lines[3], " ...,");
+        assert!(lines.iter().all(|l| l.chars().count() <= 40), "{lines:?}");
     }
 }

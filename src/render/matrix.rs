@@ -3,6 +3,7 @@
 //! line fits a width (`[[0.1, 0.2, ..., 0.9], ...]`).
 
 use crate::render::number;
+use crate::tensor::Array;
 
 /// How many rows of an axis are shown before and after the `...` when an
 /// axis is summarised (NumPy's `edgeitems`).
@@ -54,6 +55,19 @@ pub fn lines(shape: &[usize], data: &[f64], sig: usize, width: usize) -> Vec<Str
     let mut out = Vec::new();
     f.block(shape, 0, 0, &mut out);
     out
+}
+
+/// [`lines`] of an array, read in place when it is in standard layout.
+pub fn array_lines(a: &Array, sig: usize, width: usize) -> Vec<String> {
+    match a.as_slice() {
+        Some(data) => lines(a.shape(), data, sig, width),
+        None => lines(
+            a.shape(),
+            &a.iter().copied().collect::<Vec<_>>(),
+            sig,
+            width,
+        ),
+    }
 }
 
 /// The chosen layout of one tensor.

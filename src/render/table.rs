@@ -43,7 +43,7 @@ fn cell(v: &Value, opts: &TableOptions, budget: usize) -> Vec<String> {
     match v {
         Value::Scalar(_) => vec![one],
         Value::Tensor(_) if small && one.chars().count() <= budget => vec![one],
-        Value::Tensor(a) => matrix::lines(a.shape(), &v.to_vec(), opts.precision, budget),
+        Value::Tensor(a) => matrix::array_lines(a, opts.precision, budget),
     }
 }
 
