@@ -201,7 +201,7 @@ fn train() -> Json {
                 "description": "The scalar node to minimise (default: `output`)."
             },
             "optimizer": {
-                "enum": optim::NAMES,
+                "enum": optim::names().collect::<Vec<_>>(),
                 "description": "sgd, momentum or adam, as torch.optim (default sgd)."
             },
             "lr": positive("Learning rate."),
