@@ -30,6 +30,9 @@ pub struct OpDef {
     pub name: &'static str,
     /// What it computes, in one line (help, hover text, schema).
     pub summary: &'static str,
+    /// Its result as a formula of its arguments and attributes, for
+    /// `bpc explain`'s forward lines: `<a> × <b>`.
+    pub formula: Formula,
     /// Its arguments, in order.
     pub args: &'static [ArgDef],
     /// Its attributes (`key=value` in a call), in order.

@@ -70,6 +70,18 @@ impl Op {
         }
     }
 
+    /// The values of the op's attributes, in the order of its entry's
+    /// `attrs` (what `build` was given): for formulas that name them.
+    pub fn attrs(&self) -> Attrs {
+        Attrs(match *self {
+            Op::Map(Map::LeakyRelu { alpha }) => vec![Some(AttrValue::Number(alpha))],
+            Op::Sum { axis } | Op::Mean { axis } => vec![axis.map(AttrValue::Int)],
+            Op::Softmax { axis } | Op::LogSoftmax { axis } => vec![Some(AttrValue::Int(axis))],
+            Op::Map(_) | Op::Matmul | Op::Transpose | Op::Affine => vec![],
+            Op::Mse | Op::CrossEntropy | Op::Bce => vec![],
+        })
+    }
+
     /// The help line of a shape error: the broadcasting rule for elementwise
     /// ops; the usage for the others, whose errors state the rule that failed.
     pub fn shape_help(&self) -> String {

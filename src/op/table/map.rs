@@ -1,12 +1,13 @@
 //! The table entries of the elementwise ops ([`Map`]).
 
-use super::{BROADCAST, FLOWS_IN, KINK_AT_ZERO, SAME_SHAPE, local};
+use super::{BROADCAST, FLOWS_IN, KINK_AT_ZERO, SAME_SHAPE, local, result};
 use crate::op::def::{AttrDef, AttrDefault, AttrKind, AttrValue, OpDef};
 use crate::op::{Map, Op};
 
 pub static ADD: OpDef = OpDef {
     name: "add",
     summary: "a + b, element by element",
+    formula: result("<a> + <b>", "<a> + <b>"),
     args: &[local("a", "1", "1"), local("b", "1", "1")],
     attrs: &[],
     build: |_| Op::Map(Map::Add),
@@ -18,6 +19,7 @@ pub static ADD: OpDef = OpDef {
 pub static SUB: OpDef = OpDef {
     name: "sub",
     summary: "a − b, element by element",
+    formula: result("<a> − <b>", "<a> - <b>"),
     args: &[local("a", "1", "1"), local("b", "−1", "-1")],
     attrs: &[],
     build: |_| Op::Map(Map::Sub),
@@ -29,6 +31,7 @@ pub static SUB: OpDef = OpDef {
 pub static MUL: OpDef = OpDef {
     name: "mul",
     summary: "a · b, element by element",
+    formula: result("<a> × <b>", r"<a> \times <b>"),
     args: &[local("a", "<b>", "<b>"), local("b", "<a>", "<a>")],
     attrs: &[],
     build: |_| Op::Map(Map::Mul),
@@ -40,6 +43,7 @@ pub static MUL: OpDef = OpDef {
 pub static DIV: OpDef = OpDef {
     name: "div",
     summary: "a / b, element by element",
+    formula: result("<a> / <b>", r"\frac{<a>}{<b>}"),
     args: &[
         local("a", "1/<b>", r"\frac{1}{<b>}"),
         local("b", "−<a>/<b>²", r"-\frac{<a>}{<b>^2}"),
@@ -54,6 +58,7 @@ pub static DIV: OpDef = OpDef {
 pub static POW: OpDef = OpDef {
     name: "pow",
     summary: "x to the power p, element by element",
+    formula: result("<x>^<p>", "{<x>}^{<p>}"),
     args: &[
         local("x", "<p>·<x>^(<p> − 1)", r"<p> \, <x>^{<p> - 1}"),
         local("p", "<out>·ln <x>", r"<out> \ln <x>"),
@@ -68,6 +73,7 @@ pub static POW: OpDef = OpDef {
 pub static NEG: OpDef = OpDef {
     name: "neg",
     summary: "−x",
+    formula: result("−<x>", "-<x>"),
     args: &[local("x", "−1", "-1")],
     attrs: &[],
     build: |_| Op::Map(Map::Neg),
@@ -79,6 +85,7 @@ pub static NEG: OpDef = OpDef {
 pub static EXP: OpDef = OpDef {
     name: "exp",
     summary: "eˣ",
+    formula: result("exp(<x>)", "e^{<x>}"),
     args: &[local("x", "<out>", "<out>")],
     attrs: &[],
     build: |_| Op::Map(Map::Exp),
@@ -90,6 +97,7 @@ pub static EXP: OpDef = OpDef {
 pub static LOG: OpDef = OpDef {
     name: "log",
     summary: "the natural logarithm ln x",
+    formula: result("ln(<x>)", r"\ln(<x>)"),
     args: &[local("x", "1/<x>", r"\frac{1}{<x>}")],
     attrs: &[],
     build: |_| Op::Map(Map::Log),
@@ -101,6 +109,7 @@ pub static LOG: OpDef = OpDef {
 pub static SQRT: OpDef = OpDef {
     name: "sqrt",
     summary: "the square root √x",
+    formula: result("√(<x>)", r"\sqrt{<x>}"),
     args: &[local("x", "1/(2·<out>)", r"\frac{1}{2 <out>}")],
     attrs: &[],
     build: |_| Op::Map(Map::Sqrt),
@@ -112,6 +121,7 @@ pub static SQRT: OpDef = OpDef {
 pub static SQUARE: OpDef = OpDef {
     name: "square",
     summary: "x²",
+    formula: result("<x>²", "{<x>}^2"),
     args: &[local("x", "2·<x>", "2 <x>")],
     attrs: &[],
     build: |_| Op::Map(Map::Square),
@@ -123,6 +133,7 @@ pub static SQUARE: OpDef = OpDef {
 pub static ABS: OpDef = OpDef {
     name: "abs",
     summary: "the absolute value |x|",
+    formula: result("|<x>|", r"\lvert <x> \rvert"),
     args: &[local(
         "x",
         "sign(<x>) (0 at 0)",
@@ -138,6 +149,7 @@ pub static ABS: OpDef = OpDef {
 pub static SIN: OpDef = OpDef {
     name: "sin",
     summary: "sin x (radians)",
+    formula: result("sin(<x>)", r"\sin(<x>)"),
     args: &[local("x", "cos <x>", r"\cos <x>")],
     attrs: &[],
     build: |_| Op::Map(Map::Sin),
@@ -149,6 +161,7 @@ pub static SIN: OpDef = OpDef {
 pub static COS: OpDef = OpDef {
     name: "cos",
     summary: "cos x (radians)",
+    formula: result("cos(<x>)", r"\cos(<x>)"),
     args: &[local("x", "−sin <x>", r"-\sin <x>")],
     attrs: &[],
     build: |_| Op::Map(Map::Cos),
@@ -160,6 +173,7 @@ pub static COS: OpDef = OpDef {
 pub static SIGMOID: OpDef = OpDef {
     name: "sigmoid",
     summary: "the logistic function σ(x) = 1/(1 + e⁻ˣ)",
+    formula: result("σ(<x>)", r"\sigma(<x>)"),
     args: &[local("x", "<out>·(1 − <out>)", r"<out> (1 - <out>)")],
     attrs: &[],
     build: |_| Op::Map(Map::Sigmoid),
@@ -171,6 +185,7 @@ pub static SIGMOID: OpDef = OpDef {
 pub static TANH: OpDef = OpDef {
     name: "tanh",
     summary: "the hyperbolic tangent tanh x",
+    formula: result("tanh(<x>)", r"\tanh(<x>)"),
     args: &[local("x", "1 − <out>²", "1 - <out>^2")],
     attrs: &[],
     build: |_| Op::Map(Map::Tanh),
@@ -182,6 +197,7 @@ pub static TANH: OpDef = OpDef {
 pub static RELU: OpDef = OpDef {
     name: "relu",
     summary: "max(x, 0)",
+    formula: result("max(<x>, 0)", r"\max(<x>, 0)"),
     args: &[local(
         "x",
         "1 if <x> > 0, else 0",
@@ -197,6 +213,7 @@ pub static RELU: OpDef = OpDef {
 pub static SOFTPLUS: OpDef = OpDef {
     name: "softplus",
     summary: "ln(1 + eˣ), a smooth relu",
+    formula: result("ln(1 + exp(<x>))", r"\ln(1 + e^{<x>})"),
     args: &[local("x", "σ(<x>)", r"\sigma(<x>)")],
     attrs: &[],
     build: |_| Op::Map(Map::Softplus),
@@ -208,6 +225,10 @@ pub static SOFTPLUS: OpDef = OpDef {
 pub static LEAKY_RELU: OpDef = OpDef {
     name: "leaky_relu",
     summary: "x for x > 0, alpha·x otherwise",
+    formula: result(
+        "<x> if <x> > 0, else <alpha>·<x>",
+        r"\begin{cases} <x> & <x> > 0 \\ <alpha> \, <x> & \text{otherwise} \end{cases}",
+    ),
     args: &[local(
         "x",
         "1 if <x> > 0, else <alpha>",

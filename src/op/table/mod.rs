@@ -21,6 +21,11 @@ const FLOWS_IN: &str = "an overflow, or a non-finite value flowing in from an ar
 /// The kink of relu, leaky_relu and abs.
 const KINK_AT_ZERO: &[Hazard] = &[Hazard::KinkAtZero { arg: 0 }];
 
+/// An op's result as a formula of its arguments (text, LaTeX).
+const fn result(text: &'static str, latex: &'static str) -> Formula {
+    Formula { text, latex }
+}
+
 /// An operand of an elementwise op with its local derivative ∂out/∂arg.
 const fn local(name: &'static str, text: &'static str, latex: &'static str) -> ArgDef {
     ArgDef {

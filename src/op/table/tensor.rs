@@ -1,6 +1,6 @@
 //! The table entries of the tensor ops (everything but [`crate::op::Map`]).
 
-use super::{FLOWS_IN, target, vjp};
+use super::{FLOWS_IN, result, target, vjp};
 use crate::op::Op;
 use crate::op::def::{AttrDef, AttrDefault, AttrKind, AttrValue, Hazard, OpDef};
 
@@ -21,6 +21,7 @@ const AXIS_LAST: &[AttrDef] = &[AttrDef {
 pub static MATMUL: OpDef = OpDef {
     name: "matmul",
     summary: "the matrix product a @ b (1-D operands as in NumPy)",
+    formula: result("<a> · <b>", r"<a> \, <b>"),
     args: &[
         vjp("a", "<g> · <b>ᵀ", r"<g> \, <b>^\top"),
         vjp("b", "<a>ᵀ · <g>", r"<a>^\top <g>"),
@@ -35,6 +36,7 @@ pub static MATMUL: OpDef = OpDef {
 pub static TRANSPOSE: OpDef = OpDef {
     name: "transpose",
     summary: "xᵀ: the axes of x in reverse order",
+    formula: result("<x>ᵀ", r"{<x>}^\top"),
     args: &[vjp("x", "<g>ᵀ", r"<g>^\top")],
     attrs: &[],
     build: |_| Op::Transpose,
@@ -46,6 +48,7 @@ pub static TRANSPOSE: OpDef = OpDef {
 pub static SUM: OpDef = OpDef {
     name: "sum",
     summary: "the sum of x's elements along an axis, or of all of them",
+    formula: result("Σ <x> over <axis>", r"\textstyle\sum_{<axis>} <x>"),
     args: &[vjp(
         "x",
         "<g> repeated along the summed axis",
@@ -61,6 +64,10 @@ pub static SUM: OpDef = OpDef {
 pub static MEAN: OpDef = OpDef {
     name: "mean",
     summary: "the mean of x's elements along an axis, or of all of them",
+    formula: result(
+        "mean of <x> over <axis>",
+        r"\operatorname{mean}_{<axis>} <x>",
+    ),
     args: &[vjp(
         "x",
         "<g>/n repeated along the averaged axis (n elements averaged)",
@@ -76,6 +83,10 @@ pub static MEAN: OpDef = OpDef {
 pub static SOFTMAX: OpDef = OpDef {
     name: "softmax",
     summary: "eˣ / Σ eˣ along an axis: each lane becomes probabilities",
+    formula: result(
+        "softmax(<x>) along <axis>",
+        r"\operatorname{softmax}_{<axis>}(<x>)",
+    ),
     args: &[vjp(
         "x",
         "<out> ⊙ (<g> − Σ <g> ⊙ <out>), the sum along the axis",
@@ -93,6 +104,10 @@ pub static SOFTMAX: OpDef = OpDef {
 pub static LOG_SOFTMAX: OpDef = OpDef {
     name: "log_softmax",
     summary: "x − ln Σ eˣ along an axis: the log of softmax, computed stably",
+    formula: result(
+        "log_softmax(<x>) along <axis>",
+        r"\log\operatorname{softmax}_{<axis>}(<x>)",
+    ),
     args: &[vjp(
         "x",
         "<g> − exp(<out>) · Σ <g>, the sum along the axis",
@@ -110,6 +125,7 @@ pub static LOG_SOFTMAX: OpDef = OpDef {
 pub static AFFINE: OpDef = OpDef {
     name: "affine",
     summary: "x @ W + b: a dense layer",
+    formula: result("<x> · <W> + <b>", r"<x> \, <W> + <b>"),
     args: &[
         vjp("x", "<g> · <W>ᵀ", r"<g> \, <W>^\top"),
         vjp("W", "<x>ᵀ · <g>", r"<x>^\top <g>"),
@@ -129,6 +145,10 @@ pub static AFFINE: OpDef = OpDef {
 pub static MSE: OpDef = OpDef {
     name: "mse",
     summary: "the mean squared error: mean of (pred − target)²",
+    formula: result(
+        "mean((<pred> − <target>)²)",
+        r"\operatorname{mean}\bigl((<pred> - <target>)^2\bigr)",
+    ),
     args: &[
         vjp(
             "pred",
@@ -152,6 +172,10 @@ pub static CROSS_ENTROPY: OpDef = OpDef {
     name: "cross_entropy",
     summary: "softmax cross-entropy of logits rows against class indices or probability rows, \
               averaged over rows",
+    formula: result(
+        "−mean over rows of Σ <target>·log_softmax(<logits>)",
+        r"-\operatorname{mean}_{\text{rows}} \textstyle\sum <target> \log\operatorname{softmax}(<logits>)",
+    ),
     args: &[
         vjp(
             "logits",
@@ -179,6 +203,10 @@ pub static CROSS_ENTROPY: OpDef = OpDef {
 pub static BCE: OpDef = OpDef {
     name: "bce",
     summary: "binary cross-entropy: mean of −(y ln p + (1 − y) ln(1 − p))",
+    formula: result(
+        "−mean(<y>·ln <p> + (1 − <y>)·ln(1 − <p>))",
+        r"-\operatorname{mean}\bigl(<y> \ln <p> + (1 - <y>) \ln(1 - <p>)\bigr)",
+    ),
     args: &[
         vjp(
             "p",
