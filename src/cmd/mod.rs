@@ -7,6 +7,7 @@
 pub mod check;
 pub mod completions;
 pub mod dot;
+pub mod explain;
 pub mod man;
 pub mod run;
 pub mod schema;
@@ -36,6 +37,8 @@ pub enum Command {
     Dot(dot::Args),
     /// Grade specs: check `expect` and compare every gradient with finite differences.
     Check(check::Args),
+    /// Explain every gradient: the chain rule step by step, with the numbers plugged in.
+    Explain(explain::Args),
     /// Train the params by gradient descent on the loss; write the trained spec with -o.
     Train(train::Args),
     /// Print the JSON Schema of the spec format, for editors.
@@ -76,6 +79,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut
         Command::Schema(a) => schema::run(a, io),
         Command::Completions(a) => completions::run(a, io),
         Command::Man(a) => man::run(a, io),
+        Command::Explain(a) => explain::run(a, io),
     };
     match result {
         Ok(()) => EXIT_OK,

@@ -3,8 +3,8 @@
 use clap::ValueEnum;
 
 use crate::eval;
-use crate::explain::perturb::{self, Comparison};
-use crate::render::{self, value_text};
+use crate::explain::perturb;
+use crate::render;
 use crate::session::{self, EvalArgs, Failure, Io};
 use crate::timings::Timings;
 
@@ -63,7 +63,7 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
             &plan,
             &evaluation,
             opts,
-            &changed_title(&plan.name, c, opts),
+            &c.title(&plan.name, opts.precision, opts.max_elems),
             &[c.line(opts.precision)],
         ),
         (Format::Json, _) => render::json::render(&plan, &evaluation),
@@ -73,25 +73,6 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
         write!(io.err, "{}", timings.render())?;
     }
     Ok(())
-}
-
-/// `spec `fruit` with n_X = 3 instead of 2`: the table's first line after
-/// `--set`.
-fn changed_title(name: &str, c: &Comparison, opts: render::table::TableOptions) -> String {
-    let text = |v| value_text(v, opts.precision, opts.max_elems);
-    let changes: Vec<String> = c
-        .changes
-        .iter()
-        .map(|ch| {
-            format!(
-                "{} = {} instead of {}",
-                ch.name,
-                text(&ch.new),
-                text(&ch.old)
-            )
-        })
-        .collect();
-    format!("spec `{name}` with {}", changes.join(", "))
 }
 
 /// The table's width: the terminal's when standard output is one, 100

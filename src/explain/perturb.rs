@@ -17,7 +17,7 @@ use crate::eval::Evaluation;
 use crate::graph::Kind;
 use crate::load;
 use crate::plan::Plan;
-use crate::render::number;
+use crate::render::{number, value_text};
 use crate::tensor::Value;
 use crate::timings::Timings;
 
@@ -129,6 +129,18 @@ impl Comparison {
         } else {
             terms.join(" + ")
         }
+    }
+
+    /// `spec `fruit` with n_X = 3 instead of 2`: the first line of output
+    /// after `--set`, instead of the file's description.
+    pub fn title(&self, spec: &str, sig: usize, max_elems: usize) -> String {
+        let text = |v| value_text(v, sig, max_elems);
+        let changes: Vec<String> = self
+            .changes
+            .iter()
+            .map(|c| format!("{} = {} instead of {}", c.name, text(&c.new), text(&c.old)))
+            .collect();
+        format!("spec `{spec}` with {}", changes.join(", "))
     }
 
     /// The one-line comparison:
