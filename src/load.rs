@@ -4,33 +4,33 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::diag::{Diagnostic, Diagnostics, ErrorKind, Source, Span};
+use crate::files::{self, ReadError, ReadPolicy};
 use crate::graph::{self, BindMode, Binding};
 use crate::plan::{self, Plan};
 use crate::spec::{self, Spec};
 use crate::timings::Timings;
 
-/// Reads a file as a [`Source`]; a file that is missing, too big or not UTF-8
-/// is a diagnostic.
+/// Reads a spec file as a [`Source`]: a regular file (not a FIFO, device or
+/// folder) of at most [`files::MAX_SPEC_BYTES`], opened once; anything else,
+/// and text that is not UTF-8, is a diagnostic.
 pub fn read_source(path: &Path) -> Result<Source, Diagnostic> {
     let name = path.display().to_string();
-    let meta = std::fs::metadata(path).map_err(|e| io_error(&name, &e))?;
-    if meta.is_dir() {
-        return Err(Diagnostic::new(
+    let bytes = files::read_capped(path, files::MAX_SPEC_BYTES).map_err(|e| match e {
+        ReadError::Io(e) => io_error(&name, &e),
+        ReadError::NotRegular(what) => Diagnostic::new(
             ErrorKind::Io,
-            format!("`{name}` is a directory, not a spec file"),
-        ));
-    }
-    if meta.len() > spec::limits::MAX_FILE_BYTES as u64 {
-        return Err(Diagnostic::new(
+            format!("`{name}` is {what}, not a spec file"),
+        )
+        .help("bpc reads specs from regular files"),
+        ReadError::TooBig(max) => Diagnostic::new(
             ErrorKind::Limit,
             format!(
-                "`{name}` is {} bytes; bpc reads specs of at most {} bytes",
-                meta.len(),
-                spec::limits::MAX_FILE_BYTES
+                "`{name}` is larger than {}; bpc reads specs of at most {max} bytes",
+                files::size_text(max)
             ),
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(|e| io_error(&name, &e))?;
+        ),
+        other => Diagnostic::new(ErrorKind::Io, format!("cannot read `{name}`: {other}")),
+    })?;
     match String::from_utf8(bytes) {
         Ok(text) => Ok(Source::new(name, text)),
         Err(e) => {
@@ -113,17 +113,28 @@ pub fn compile_spec(
 }
 
 /// The whole way from a file to a plan: `--set` values and, when `with_data`,
-/// the spec's `data` bound to its inputs.
+/// the spec's `data` bound to its inputs (read by the default [`ReadPolicy`]).
 pub fn load(
     path: &Path,
     sets: &[String],
     with_data: bool,
     timings: &mut Timings,
 ) -> Result<Plan, Diagnostics> {
+    let policy = ReadPolicy::default();
+    load_with(path, sets, with_data.then_some(&policy), timings)
+}
+
+/// [`load`], with the data (if `data` is given) read by that policy.
+pub fn load_with(
+    path: &Path,
+    sets: &[String],
+    data: Option<&ReadPolicy>,
+    timings: &mut Timings,
+) -> Result<Plan, Diagnostics> {
     let spec = parse_file(path, timings)?;
     let mut bindings = Vec::new();
-    if with_data {
-        bindings.extend(timings.time("load data", || crate::data::bindings(&spec, path))?);
+    if let Some(policy) = data {
+        bindings.extend(timings.time("load data", || crate::data::bindings(&spec, path, policy))?);
     }
     let mut errors = Diagnostics::default();
     for s in sets {

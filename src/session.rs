@@ -11,6 +11,7 @@ use clap::Args;
 
 use crate::diag::{Diagnostic, Diagnostics, ErrorKind};
 use crate::eval::{self, Evaluation};
+use crate::files::{self, ReadPolicy};
 use crate::load;
 use crate::plan::Plan;
 use crate::render::nonfinite;
@@ -80,11 +81,34 @@ impl From<std::io::Error> for Failure {
     }
 }
 
+/// How a command may read a spec's data files.
+#[derive(Clone, Debug, Args)]
+pub struct InputArgs {
+    /// Read data files (CSV) from outside the spec's folder (after resolving symlinks).
+    #[arg(long)]
+    pub allow_outside_data: bool,
+    /// Largest data file read: bytes, or a number with K, M or G.
+    #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = files::parse_size)]
+    pub max_data_size: u64,
+}
+
+impl InputArgs {
+    /// The read policy these flags ask for.
+    pub fn policy(&self) -> ReadPolicy {
+        ReadPolicy {
+            max_data_bytes: self.max_data_size,
+            allow_outside_data: self.allow_outside_data,
+        }
+    }
+}
+
 /// Options shared by commands that evaluate one spec.
 #[derive(Debug, Args)]
 pub struct EvalArgs {
     /// The spec file (YAML).
     pub spec: PathBuf,
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Replace an input or param: NAME=VALUE, VALUE in YAML (`3`, `[1, 2]`).
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub sets: Vec<String>,
@@ -104,7 +128,7 @@ pub fn evaluate(
     io: &mut Io,
     timings: &mut Timings,
 ) -> Result<(Plan, Evaluation), Failure> {
-    let plan = load::load(&a.spec, &a.sets, true, timings)?;
+    let plan = load::load_with(&a.spec, &a.sets, Some(&a.input.policy()), timings)?;
     let evaluation = eval::evaluate_timed(&plan, timings);
     if let Some(nf) = evaluation.nonfinite {
         let d = nonfinite::diagnostic(&plan, &evaluation.values, nf);

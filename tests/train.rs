@@ -205,10 +205,9 @@ fn adam_first_steps_match_the_hand_computed_updates() {
 fn minibatches_are_shuffled_the_same_way_for_the_same_seed() {
     let dir = fixtures("minibatch");
     let iris = std::fs::read_to_string("specs/iris.yaml").unwrap();
-    let csv = std::fs::canonicalize("specs/iris.csv").unwrap();
-    let spec = iris
-        .replace("csv: iris.csv", &format!("csv: {}", csv.display()))
-        .replace("epochs: 2000", "epochs: 30\n  batch_size: 16");
+    // The data lies beside the spec (a spec reads data from its own folder).
+    std::fs::copy("specs/iris.csv", dir.join("iris.csv")).unwrap();
+    let spec = iris.replace("epochs: 2000", "epochs: 30\n  batch_size: 16");
     let spec = write(&dir, "iris.yaml", &spec);
     let run = |seed: &str, out: &str| {
         let out = dir.join(out).display().to_string();
@@ -238,15 +237,23 @@ fn iris_reaches_97_percent() {
 fn a_trained_spec_elsewhere_still_finds_its_csv() {
     let dir = scratch("csvpath");
     let out = dir.join("iris.yaml").display().to_string();
-    let (code, _, err) = bpc(&["train", "specs/iris.yaml", "--epochs", "3", "-o", &out]);
+    let (code, stdout, err) = bpc(&["train", "specs/iris.yaml", "--epochs", "3", "-o", &out]);
     assert_eq!(code, 0, "{err}");
+    assert!(
+        stdout.contains("run it with --allow-outside-data"),
+        "{stdout}"
+    );
     let text = std::fs::read_to_string(&out).unwrap();
     assert!(
         text.contains("iris.csv") && !text.contains("csv: iris.csv"),
         "{text}"
     );
     assert!(text.contains("# Fisher's Iris flowers"), "{text}");
+    // The data now lies outside the trained spec's folder: read on request only.
     let (code, _, err) = bpc(&["check", &out]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("outside the spec's folder"), "{err}");
+    let (code, _, err) = bpc(&["check", "--allow-outside-data", &out]);
     assert_eq!(code, 0, "{err}");
 }
 

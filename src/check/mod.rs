@@ -143,11 +143,13 @@ impl SpecReport {
 
 /// Loads, evaluates and grades one spec file. `hide` says, from the spec's
 /// own `expect.hidden`, whether computed answers are hidden. Returns the
-/// report and the diagnostics that explain its problem, if any.
+/// report and the diagnostics that explain its problem, if any. `policy`
+/// says how its data files may be read.
 pub fn check_file(
     path: &Path,
     gradcheck: Option<&GradcheckOptions>,
     hide: impl Fn(bool) -> bool,
+    policy: &crate::files::ReadPolicy,
 ) -> (SpecReport, Diagnostics) {
     let mut report = SpecReport {
         path: path.display().to_string(),
@@ -159,7 +161,7 @@ pub fn check_file(
         expect: Vec::new(),
         gradcheck: None,
     };
-    let plan = match load::load(path, &[], true, &mut Timings::default()) {
+    let plan = match load::load_with(path, &[], Some(policy), &mut Timings::default()) {
         Ok(plan) => plan,
         Err(d) => {
             report.problem = Some(problem(&d, true));

@@ -8,7 +8,7 @@ use clap::ValueEnum;
 
 use crate::check::{GradcheckOptions, check_file, paths, report};
 use crate::diag::Diagnostics;
-use crate::session::{Failure, Io};
+use crate::session::{Failure, InputArgs, Io};
 
 /// `bpc check`.
 #[derive(Debug, clap::Args)]
@@ -40,6 +40,8 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
+    #[command(flatten)]
+    pub input: InputArgs,
 }
 
 /// Output formats of `bpc check`.
@@ -77,11 +79,12 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
     let mut invalid = Diagnostics::default();
     let mut failures = Diagnostics::default();
     let files = paths::spec_files(&a.specs, &mut invalid);
+    let policy = a.input.policy();
     let mut reports = Vec::with_capacity(files.len());
     for path in &files {
         let hide = |spec_hidden: bool| !a.reveal && (a.hide_answers || spec_hidden);
         let gc = (!a.no_gradcheck).then_some(&opts);
-        let (report, diags) = check_file(path, gc, hide);
+        let (report, diags) = check_file(path, gc, hide, &policy);
         match &report.problem {
             Some(p) if p.invalid => invalid.0.extend(diags.0),
             _ => failures.0.extend(diags.0),

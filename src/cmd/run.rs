@@ -48,7 +48,8 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
     let comparison = if a.eval.sets.is_empty() || a.format == Format::Json {
         None
     } else {
-        let file = perturb::file_plan(&plan, &a.eval.spec, &mut timings)?;
+        let policy = a.eval.input.policy();
+        let file = perturb::file_plan(&plan, &a.eval.spec, &policy, &mut timings)?;
         let file_eval = eval::evaluate_timed(&file, &mut timings);
         let names = perturb::names(&a.eval.sets);
         Some(perturb::compare(

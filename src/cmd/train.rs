@@ -9,7 +9,7 @@ use crate::files::write_atomic;
 use crate::load;
 use crate::render::nonfinite;
 use crate::render::number;
-use crate::session::{Failure, Io};
+use crate::session::{Failure, InputArgs, Io};
 use crate::term;
 use crate::timings::Timings;
 use crate::train::{self, Accuracy, Epoch, Fit, Overrides, Score, Settings, plot, write};
@@ -19,6 +19,8 @@ use crate::train::{self, Accuracy, Epoch, Fit, Overrides, Score, Settings, plot,
 pub struct Args {
     /// The spec file (YAML).
     pub spec: PathBuf,
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Write the spec with the trained params here (comments and layout kept).
     #[arg(short = 'o', long = "output", value_name = "TRAINED.yaml")]
     pub output: Option<PathBuf>,
@@ -62,7 +64,8 @@ fn install_ctrl_c() {
 /// Runs `bpc train`.
 pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
     let target = output_path(a)?;
-    let plan = load::load(&a.spec, &a.sets, true, &mut Timings::default())?;
+    let policy = a.input.policy();
+    let plan = load::load_with(&a.spec, &a.sets, Some(&policy), &mut Timings::default())?;
     let data = train::data_slots(&plan);
     let overrides = Overrides {
         epochs: a.epochs,
@@ -145,13 +148,18 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
             .iter()
             .map(|(slot, v)| (plan.info(*slot).name.clone(), v.clone()))
             .collect();
-        let text = write::trained_text(
-            &plan.spec,
-            &trained,
-            write::moved_csv(&plan.spec, &a.spec, &path).as_deref(),
-        );
+        let moved = write::moved_csv(&plan.spec, &a.spec, &path);
+        let text = write::trained_text(&plan.spec, &trained, moved.as_deref());
         write_atomic(&path, text.as_bytes()).map_err(|e| io_error(&path, &e))?;
         writeln!(io.out, "wrote {}", term::escape(&path.to_string_lossy()))?;
+        if let Some(csv) = moved.filter(|m| m.starts_with("..") || Path::new(m).is_absolute()) {
+            writeln!(
+                io.out,
+                "note: the trained spec reads its data from `{}`, outside its own folder: \
+                 run it with --allow-outside-data, or copy the data beside it",
+                term::escape(&csv)
+            )?;
+        }
     }
     Ok(())
 }

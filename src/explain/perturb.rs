@@ -14,6 +14,7 @@ use std::path::Path;
 use crate::data;
 use crate::diag::Diagnostics;
 use crate::eval::Evaluation;
+use crate::files::ReadPolicy;
 use crate::graph::Kind;
 use crate::load;
 use crate::plan::Plan;
@@ -240,9 +241,12 @@ pub fn compare(
 pub fn file_plan(
     plan: &Plan,
     spec_path: &Path,
+    policy: &ReadPolicy,
     timings: &mut Timings,
 ) -> Result<Plan, Diagnostics> {
-    let data = timings.time("load data", || data::bindings(&plan.spec, spec_path))?;
+    let data = timings.time("load data", || {
+        data::bindings(&plan.spec, spec_path, policy)
+    })?;
     load::compile_spec(plan.spec.clone(), &data, timings)
 }
 

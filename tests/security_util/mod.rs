@@ -70,3 +70,12 @@ train:
 pub fn pb(dir: &Path, name: &str) -> PathBuf {
     dir.join(name)
 }
+
+/// A rendered message on one line: words joined by single spaces, miette's
+/// wrapping (`│` continuation marks) removed.
+pub fn flat(s: &str) -> String {
+    s.split_whitespace()
+        .filter(|w| *w != "│")
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -1,4 +1,4 @@
-//! The one place that writes output files: every command that writes a file
+//! Writing output files: every command that writes a file
 //! (`-o`, `--history`, `--plot`, `bpc dot -o`) goes through [`write_atomic`],
 //! so a reader never sees a half-written file.
 

@@ -1,0 +1,341 @@
+//! Numeric CSV files, streamed line by line into one flat buffer of f64 (the
+//! file's text is never held whole: memory is the numbers' own size, plus
+//! the header and one line).
+//!
+//! An error shows the one offending cell (clipped to [`MAX_CELL_CHARS`]) at
+//! its line and column, never the lines around it: a data file's contents do
+//! not leak into messages (or into `bpc check --format json`).
+
+use std::io::BufRead;
+
+use crate::diag::{Diagnostic, Diagnostics, ErrorKind, Source, Span};
+use crate::files::{ReadError, size_text};
+use crate::term;
+
+/// The most characters of a bad cell shown in a message.
+pub const MAX_CELL_CHARS: usize = 20;
+
+/// The numbers of a CSV, read into the buffers its reader asked for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Table {
+    /// Column names from the first line.
+    pub header: Vec<String>,
+    /// How many rows.
+    pub rows: usize,
+    /// One buffer per group of columns asked for: row after row, the
+    /// group's columns in the order asked.
+    pub groups: Vec<Vec<f64>>,
+}
+
+/// Which columns go where, chosen once the header is known: one list of
+/// column indices per buffer (a column may go to several).
+pub type Groups = Vec<Vec<usize>>;
+
+/// Limits of one parse.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// The most numbers one buffer may hold.
+    pub per_group: usize,
+    /// The most numbers all buffers may hold together.
+    pub total: usize,
+    /// The size cap of the reader (for its message).
+    pub bytes: u64,
+    /// At most this many data rows, if known: the buffers are allocated
+    /// once at their final size.
+    pub rows_hint: Option<usize>,
+}
+
+impl Limits {
+    /// No limits (text in memory, tests).
+    pub const NONE: Limits = Limits {
+        per_group: usize::MAX,
+        total: usize::MAX,
+        bytes: u64::MAX,
+        rows_hint: None,
+    };
+}
+
+/// Reads a numeric CSV with a header line from `reader`: every cell must be
+/// a number. `choose` sees the header and says which columns to keep, and
+/// where (or refuses with its own diagnostics); the numbers go straight into
+/// those buffers, so memory is the size of the numbers kept. `name` is the
+/// file's name in messages.
+pub fn parse<R: BufRead>(
+    name: &str,
+    mut reader: R,
+    choose: impl FnOnce(&[String]) -> Result<Groups, Diagnostics>,
+    limits: Limits,
+) -> Result<Table, Diagnostics> {
+    let mut choose = Some(choose);
+    let mut header: Option<Vec<String>> = None;
+    let mut groups: Groups = Vec::new();
+    let mut bufs: Vec<Vec<f64>> = Vec::new();
+    let mut row: Vec<f64> = Vec::new();
+    let mut rows = 0usize;
+    let mut kept_per_row = 0usize;
+    let mut line = Vec::new();
+    let mut line_no = 0usize;
+    loop {
+        line.clear();
+        let n = reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| read_error(name, e, limits.bytes))?;
+        if n == 0 {
+            break;
+        }
+        line_no += 1;
+        let Ok(text) = std::str::from_utf8(&line) else {
+            return Err(Diagnostic::new(
+                ErrorKind::Data,
+                format!("line {line_no} of CSV `{name}` is not UTF-8 text"),
+            )
+            .at(
+                &Source::piece(name, "", line_no, 1),
+                Span::new(0, 0),
+                "this line",
+            )
+            .help("save the file as UTF-8")
+            .into());
+        };
+        // A byte-order mark (spreadsheets write one) is not part of the first
+        // name, but it counts as a column.
+        let (text, bom) = match text.strip_prefix('\u{feff}') {
+            Some(rest) if line_no == 1 => (rest, 1),
+            _ => (text, 0),
+        };
+        let body = text.trim_end_matches(['\n', '\r']);
+        if body.trim().is_empty() {
+            continue;
+        }
+        let Some(h) = &header else {
+            let names: Vec<String> = body
+                .split(',')
+                .map(|c| c.trim().trim_matches('"').to_string())
+                .collect();
+            if let Some(choose) = choose.take() {
+                groups = choose(&names)?;
+            }
+            kept_per_row = groups.iter().map(Vec::len).sum();
+            bufs = groups
+                .iter()
+                .map(|g| Vec::with_capacity(limits.rows_hint.unwrap_or(0).saturating_mul(g.len())))
+                .collect();
+            header = Some(names);
+            continue;
+        };
+        let width = h.len();
+        row.clear();
+        let mut at = 0usize;
+        let mut count = 0usize;
+        for c in body.split(',') {
+            count += 1;
+            if count > width {
+                continue;
+            }
+            match c.trim().parse::<f64>() {
+                Ok(x) => row.push(x),
+                Err(_) => {
+                    return Err(bad_cell(
+                        name,
+                        c,
+                        line_no,
+                        bom + body[..at].chars().count() + 1,
+                    ));
+                }
+            }
+            at += c.len() + 1;
+        }
+        if count != width {
+            return Err(Diagnostic::new(
+                ErrorKind::Data,
+                format!("ragged CSV row: {count} cells where the header has {width}"),
+            )
+            .at(
+                &Source::piece(name, "", line_no, 1),
+                Span::new(0, 0),
+                "this row",
+            )
+            .help("every row needs one cell per header column")
+            .into());
+        }
+        rows += 1;
+        let widest = groups.iter().map(Vec::len).max().unwrap_or(0);
+        if rows.saturating_mul(widest) > limits.per_group
+            || rows.saturating_mul(kept_per_row) > limits.total
+        {
+            return Err(Diagnostic::new(
+                ErrorKind::Limit,
+                format!(
+                    "CSV `{name}` has more rows than bpc allows: {rows} rows of the columns bound \
+                     would pass {} elements",
+                    if rows.saturating_mul(widest) > limits.per_group {
+                        limits.per_group
+                    } else {
+                        limits.total
+                    }
+                ),
+            )
+            .help("use a smaller data set")
+            .into());
+        }
+        for (g, buf) in groups.iter().zip(&mut bufs) {
+            buf.extend(g.iter().map(|&i| row[i]));
+        }
+    }
+    match header {
+        Some(header) => Ok(Table {
+            header,
+            rows,
+            groups: bufs,
+        }),
+        None => Err(
+            Diagnostic::new(ErrorKind::Data, format!("CSV `{name}` is empty"))
+                .help("the first line must name the columns")
+                .into(),
+        ),
+    }
+}
+
+/// A cell that is not a number: the cell alone (clipped), at its place.
+fn bad_cell(name: &str, cell: &str, line: usize, column: usize) -> Diagnostics {
+    let shown = term::clip(cell, MAX_CELL_CHARS);
+    Diagnostic::new(
+        ErrorKind::Data,
+        format!(
+            "non-numeric CSV cell `{}`",
+            term::clip(cell.trim(), MAX_CELL_CHARS)
+        ),
+    )
+    .at(
+        &Source::piece(name, shown.as_ref(), line, column),
+        Span::new(0, shown.len()),
+        "not a number",
+    )
+    .help("bpc reads numbers only; encode classes as indices 0, 1, 2, ...")
+    .into()
+}
+
+fn read_error(name: &str, e: std::io::Error, max: u64) -> Diagnostics {
+    match ReadError::from_io(e, max) {
+        ReadError::TooBig(max) => Diagnostic::new(
+            ErrorKind::Limit,
+            format!(
+                "CSV `{name}` is larger than {}, the most bpc reads",
+                size_text(max)
+            ),
+        )
+        .help("pass --max-data-size SIZE (like 1G) to read larger data files"),
+        other => Diagnostic::new(
+            ErrorKind::Data,
+            format!("cannot read CSV `{name}`: {other}"),
+        ),
+    }
+    .into()
+}
+
+/// At most how many data rows `reader` holds: its line breaks (plus one for
+/// a last line without one), less the header. One fast pass, so that
+/// [`parse`] allocates its buffers once.
+pub fn count_rows<R: std::io::Read>(mut reader: R) -> std::io::Result<usize> {
+    let mut buf = vec![0u8; 1 << 16];
+    let (mut lines, mut last) = (0usize, b'\n');
+    loop {
+        let n = reader.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        lines += buf[..n].iter().filter(|&&b| b == b'\n').count();
+        last = buf[n - 1];
+    }
+    Ok((lines + usize::from(last != b'\n')).saturating_sub(1))
+}
+
+/// Parses CSV text held in memory, every column in one buffer (tests).
+pub fn parse_text(name: &str, text: &str) -> Result<Table, Diagnostics> {
+    parse(
+        name,
+        text.as_bytes(),
+        |h| Ok(vec![(0..h.len()).collect()]),
+        Limits::NONE,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_reads_numbers_and_points_at_bad_cells() {
+        let t = parse_text("d.csv", "a,b\n1,2\n3.5,-4\n").unwrap();
+        assert_eq!(t.header, vec!["a", "b"]);
+        assert_eq!(t.rows, 2);
+        assert_eq!(t.groups, vec![vec![1.0, 2.0, 3.5, -4.0]]);
+        let e = parse_text("d.csv", "a,b\n1,2\n3,x\n")
+            .unwrap_err()
+            .0
+            .remove(0);
+        assert_eq!(e.location().unwrap(), "d.csv:3:3");
+        let e = parse_text("d.csv", "a,b\n1\n").unwrap_err().0.remove(0);
+        assert!(e.message.contains("ragged"), "{}", e.message);
+        assert_eq!(e.location().unwrap(), "d.csv:2:1");
+        let e = parse_text("d.csv", "a,b\n1,2,3\n").unwrap_err().0.remove(0);
+        assert!(
+            e.message.contains("3 cells where the header has 2"),
+            "{}",
+            e.message
+        );
+        // A byte-order mark is skipped, and positions still count it.
+        let t = parse_text("d.csv", "\u{feff}a,b\r\n1,2\r\n").unwrap();
+        assert_eq!(t.header, vec!["a", "b"]);
+        let e = parse_text("d.csv", "\u{feff}a,b\n1,?\n")
+            .unwrap_err()
+            .0
+            .remove(0);
+        assert_eq!(e.location().unwrap(), "d.csv:2:3");
+        assert!(
+            parse_text("d.csv", "\n\n").unwrap_err().0[0]
+                .message
+                .contains("empty")
+        );
+    }
+
+    #[test]
+    fn errors_show_the_cell_and_nothing_else() {
+        let secret = "root:$6$saltsalt$Qm9ndXNIYXNoVmFsdWVGb3JUZXN0aW5nT25seQ:19000:0:99999:7:::";
+        let text = format!("user\n{secret}\ndaemon:*:19000:0:99999:7:::\n");
+        let shown = parse_text("shadow", &text).unwrap_err().render(false);
+        assert!(!shown.contains("daemon"), "{shown}");
+        assert!(!shown.contains("user"), "{shown}");
+        // The cell itself is clipped.
+        assert!(!shown.contains("Qm9ndXNIYXNo"), "{shown}");
+        assert!(shown.contains("shadow:2:1"), "{shown}");
+        let long = format!("a\n{}\n", "x".repeat(10_000));
+        let shown = parse_text("d.csv", &long).unwrap_err().render(false);
+        assert!(shown.len() < 1500, "{shown}");
+    }
+
+    #[test]
+    fn columns_go_straight_to_their_buffers_within_limits() {
+        let text = "a,b,c\n1,2,3\n4,5,6\n";
+        let t = parse(
+            "d.csv",
+            text.as_bytes(),
+            |_| Ok(vec![vec![2, 0], vec![1]]),
+            Limits::NONE,
+        )
+        .unwrap();
+        assert_eq!(t.groups, vec![vec![3.0, 1.0, 6.0, 4.0], vec![2.0, 5.0]]);
+        let limits = Limits {
+            per_group: 3,
+            ..Limits::NONE
+        };
+        let e = parse("d.csv", text.as_bytes(), |_| Ok(vec![vec![0, 1]]), limits).unwrap_err();
+        assert!(
+            e.0[0].message.contains("has more rows than bpc allows"),
+            "{e}"
+        );
+        assert_eq!(count_rows(text.as_bytes()).unwrap(), 2);
+        assert_eq!(count_rows(&b"a\n1\n2"[..]).unwrap(), 2);
+        assert_eq!(count_rows(&b""[..]).unwrap(), 0);
+    }
+}
