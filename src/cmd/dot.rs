@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::diag::{Diagnostic, ErrorKind};
-use crate::files::{cannot_write, write_atomic};
+use crate::files::Outputs;
 use crate::graphviz::{self, Graphviz, drawn_format};
 use crate::render::dot::{self, DotOptions};
 use crate::session::{self, EvalArgs, Failure, Io};
@@ -32,17 +32,30 @@ pub struct Args {
 /// Runs `bpc dot`.
 pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
     let mut timings = Timings::default();
+    // The output is checked before the work: never the spec or its data.
+    let mut outputs = Outputs::default();
+    let out = a
+        .output
+        .as_deref()
+        .map(|p| outputs.add("-o", p))
+        .transpose()?;
+    outputs.not_input("the spec", &a.eval.spec, None)?;
     let (plan, evaluation) = session::evaluate(&a.eval, io, &mut timings)?;
+    let inputs: Vec<PathBuf> = std::iter::once(a.eval.spec.clone())
+        .chain(crate::data::csv_path(&plan.spec, &a.eval.spec))
+        .collect();
+    if let Some(csv) = inputs.get(1) {
+        outputs.not_input("the spec's data", csv, None)?;
+    }
     let opts = DotOptions {
         precision: a.precision as usize,
         grads: !a.no_grad,
         ..Default::default()
     };
     let text = timings.time("render", || dot::render(&plan, &evaluation, opts));
-    match &a.output {
-        None => io.out.write_all(text.as_bytes())?,
-        Some(path) => match drawn_format(path) {
-            None => write_atomic(path, text.as_bytes()).map_err(|e| cannot_write(path, &e))?,
+    match (&a.output, out) {
+        (Some(path), Some(out)) => match drawn_format(path) {
+            None => outputs.write(out, text.as_bytes())?,
             Some(format) => {
                 let picture =
                     timings.time("graphviz", || graphviz::draw(&a.graphviz, format, &text));
@@ -52,13 +65,16 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
                             let warnings = crate::term::escape_text(&warnings);
                             write!(io.err, "{}", indent("graphviz: ", &warnings))?;
                         }
-                        write_atomic(path, &bytes).map_err(|e| cannot_write(path, &e))?;
+                        outputs.write(out, &bytes)?;
                     }
-                    Err(Graphviz::Missing) => return Err(missing(&a.graphviz, path, &text)),
+                    Err(Graphviz::Missing) => {
+                        return Err(missing(&a.graphviz, path, &text, &inputs));
+                    }
                     Err(Graphviz::Failed(d)) => return Err((*d).into()),
                 }
             }
         },
+        _ => io.out.write_all(text.as_bytes())?,
     }
     if a.eval.timings {
         write!(io.err, "{}", timings.render())?;
@@ -67,12 +83,23 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
 }
 
 /// Graphviz is not installed: says how to install it, and writes the DOT
-/// next to the asked-for picture so nothing is lost.
-fn missing(program: &Path, path: &Path, text: &str) -> Failure {
+/// next to the asked-for picture so nothing is lost (unless that file is one
+/// of the `inputs`).
+fn missing(program: &Path, path: &Path, text: &str, inputs: &[PathBuf]) -> Failure {
     let dot_path = path.with_extension("dot");
     let install = "install Graphviz: `apt-get install graphviz` (Debian, Ubuntu), \
                    `brew install graphviz` (macOS), or see https://graphviz.org/download/";
-    let help = match write_atomic(&dot_path, text.as_bytes()) {
+    let saved = (|| {
+        let mut outputs = Outputs::default();
+        let i = outputs.add("the DOT file", &dot_path)?;
+        for input in inputs {
+            outputs
+                .not_input("an input", input, None)
+                .map_err(|mut d| d.0.remove(0))?;
+        }
+        outputs.write(i, text.as_bytes())
+    })();
+    let help = match saved {
         Ok(()) => format!(
             "{install}\nthe DOT was written to {dp}; draw it later with `dot -T{fmt} {dp} -o {p}`",
             dp = dot_path.display(),
@@ -80,8 +107,9 @@ fn missing(program: &Path, path: &Path, text: &str) -> Failure {
             p = path.display()
         ),
         Err(e) => format!(
-            "{install}\n(the DOT could not be saved to {} either: {e})",
-            dot_path.display()
+            "{install}\n(the DOT could not be saved to {} either: {})",
+            dot_path.display(),
+            e.message
         ),
     };
     let d = Diagnostic::new(

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::diag::{Diagnostic, ErrorKind};
-use crate::files::write_atomic;
+use crate::files::Outputs;
 use crate::load;
 use crate::render::nonfinite;
 use crate::render::number;
@@ -63,9 +63,32 @@ fn install_ctrl_c() {
 
 /// Runs `bpc train`.
 pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
+    // Every output is checked before the work starts: a wrong path is found
+    // now, not after training.
     let target = output_path(a)?;
+    let mut outputs = Outputs::default();
+    let flag = if a.in_place { "--in-place" } else { "-o" };
+    let trained_out = target
+        .as_deref()
+        .map(|p| outputs.add(flag, p))
+        .transpose()?;
+    let history_out = a
+        .history
+        .as_deref()
+        .map(|p| outputs.add("--history", p))
+        .transpose()?;
+    let plot_out = a
+        .plot
+        .as_deref()
+        .map(|p| outputs.add("--plot", p))
+        .transpose()?;
+    let except = trained_out.filter(|_| a.in_place);
+    outputs.not_input("the spec being trained", &a.spec, except)?;
     let policy = a.input.policy();
     let plan = load::load_with(&a.spec, &a.sets, Some(&policy), &mut Timings::default())?;
+    if let Some(csv) = crate::data::csv_path(&plan.spec, &a.spec) {
+        outputs.not_input("the spec's data", &csv, None)?;
+    }
     let data = train::data_slots(&plan);
     let overrides = Overrides {
         epochs: a.epochs,
@@ -132,17 +155,8 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
     let before = train::score(&plan, &[]);
     let after = train::score(&plan, &fit.params);
     report(io, &fit, before, after)?;
-    if let Some(path) = &a.history {
-        write_atomic(path, write::history_csv(&fit.history).as_bytes())
-            .map_err(|e| io_error(path, &e))?;
-    }
-    if let Some(path) = &a.plot {
-        let svg = plot::loss_svg(&fit.history, &format!("{}: training loss", plan.name)).map_err(
-            |e| Diagnostic::new(ErrorKind::Io, format!("cannot draw the loss curve: {e}")),
-        )?;
-        write_atomic(path, svg.as_bytes()).map_err(|e| io_error(path, &e))?;
-    }
-    if let Some(path) = target {
+    // The trained spec first: it is written even when a picture fails.
+    if let (Some(i), Some(path)) = (trained_out, target) {
         let trained: Vec<(String, crate::tensor::Value)> = fit
             .params
             .iter()
@@ -150,7 +164,7 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
             .collect();
         let moved = write::moved_csv(&plan.spec, &a.spec, &path);
         let text = write::trained_text(&plan.spec, &trained, moved.as_deref());
-        write_atomic(&path, text.as_bytes()).map_err(|e| io_error(&path, &e))?;
+        outputs.write(i, text.as_bytes())?;
         writeln!(io.out, "wrote {}", term::escape(&path.to_string_lossy()))?;
         if let Some(csv) = moved.filter(|m| m.starts_with("..") || Path::new(m).is_absolute()) {
             writeln!(
@@ -161,6 +175,21 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
             )?;
         }
     }
+    let mut aux = Vec::new();
+    if let Some(i) = history_out {
+        aux.push((i, Ok(write::history_csv(&fit.history).into_bytes())));
+    }
+    if let Some(i) = plot_out {
+        let title = format!("{}: training loss", plan.name);
+        let svg = plot::loss_svg(&fit.history, &title)
+            .map(String::into_bytes)
+            .map_err(|e| {
+                Diagnostic::new(ErrorKind::Io, format!("cannot draw the loss curve: {e}"))
+            });
+        aux.push((i, svg));
+    }
+    let kept = trained_out.map(|i| outputs.get(i).path.clone());
+    outputs.write_each(aux, kept.as_deref())?;
     Ok(())
 }
 
@@ -252,12 +281,4 @@ fn report(io: &mut Io, fit: &Fit, before: Score, after: Score) -> Result<(), Fai
         accuracy_text(after.accuracy).replacen("  ", ", ", 1)
     )?;
     Ok(())
-}
-
-fn io_error(path: &Path, e: &std::io::Error) -> Failure {
-    Diagnostic::new(
-        ErrorKind::Io,
-        format!("cannot write `{}`: {e}", path.display()),
-    )
-    .into()
 }

@@ -12,4 +12,4 @@ pub use read::{
     MAX_DATA_BYTES, MAX_SPEC_BYTES, ReadError, ReadPolicy, data_path, open_data, parse_size,
     read_capped, size_text,
 };
-pub use write::{cannot_write, write_atomic};
+pub use write::{Output, Outputs, cannot_write, write_atomic};

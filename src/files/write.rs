@@ -1,37 +1,464 @@
-//! Writing output files: every command that writes a file
-//! (`-o`, `--history`, `--plot`, `bpc dot -o`) goes through [`write_atomic`],
-//! so a reader never sees a half-written file.
+//! Writing output files. A command lists its outputs in [`Outputs`] before
+//! it does any work, so that a wrong path is found before a long training
+//! run, not after it. Each output is checked when added:
+//!
+//! - its folder exists and bpc may write in it;
+//! - it is not a folder, a block device or a socket, and not read-only;
+//! - it is not another output of the same command, nor (see
+//!   [`Outputs::not_input`]) the spec or its data, compared after resolving
+//!   symlinks and by inode.
+//!
+//! A regular file is replaced atomically: the bytes go to an exclusively
+//! created (`O_EXCL`), randomly named temporary file beside it, which is
+//! synced, given the target's permissions (and owner, as root) and renamed
+//! over it, so a reader sees the old file or the new one, never half of one.
+//! A symlink is followed: its target is replaced, the link stays. A file
+//! with other hard links is rewritten in place instead (every link sees the
+//! new contents; that write is not atomic). Character devices and FIFOs
+//! (`/dev/null`, `/dev/stdout`) are written in place, never renamed over.
+//! Temporary files left by a killed run are recognised (name, age, and no
+//! live process holding their lock) and removed by the next write beside
+//! them.
 
+use std::fs::{File, Metadata, OpenOptions};
 use std::io::Write;
-use std::path::Path;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
-use crate::diag::{Diagnostic, ErrorKind};
+use crate::diag::{Diagnostic, Diagnostics, ErrorKind};
+use crate::term;
 
-/// Writes `bytes` to `path` atomically: a temporary file in the same folder,
-/// synced, then renamed over `path`. On failure the temporary file is removed
-/// and `path` is left as it was.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
+use super::read::kind_of;
+
+/// The end of every temporary file's name (`.NAME.XXXXXX.bpc-tmp`).
+pub const TEMP_SUFFIX: &str = ".bpc-tmp";
+
+/// A temporary file at least this old, that no process holds locked, is a
+/// leftover of a killed run.
+const STALE_AFTER: Duration = Duration::from_secs(2);
+
+/// How an output is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum How {
+    /// A new file or a regular file with one link: replaced atomically.
+    Replace,
+    /// A regular file with other hard links: rewritten in place.
+    Rewrite,
+    /// A character device or a FIFO: written in place.
+    Special,
+}
+
+/// One output file, checked.
+#[derive(Clone, Debug)]
+pub struct Output {
+    /// The flag that named it (`-o`, `--history`), for messages.
+    pub flag: &'static str,
+    /// The path as given.
+    pub path: PathBuf,
+    /// Where the bytes go: the path, with a symlink resolved.
+    target: PathBuf,
+    how: How,
+    /// The existing file's identity (device, inode), if it exists.
+    id: Option<(u64, u64)>,
+    /// The existing file's mode and owner, kept by the replacement.
+    keep: Option<(u32, u32, u32)>,
+}
+
+impl Output {
+    /// Checks `path` as an output named by `flag`: its folder exists and is
+    /// writable, and it is not a folder, a block device, a socket or
+    /// read-only. Nothing is created or changed.
+    pub fn check(flag: &'static str, path: &Path) -> Result<Output, Diagnostic> {
+        let shown = |p: &Path| term::escape(&p.to_string_lossy()).into_owned();
+        let refuse = |why: String| {
+            Diagnostic::new(
+                ErrorKind::Io,
+                format!("cannot write {flag} `{}`: {why}", path.display()),
+            )
+        };
+        // A symlink is followed to the file it names.
+        let target = match std::fs::symlink_metadata(path) {
+            Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(path).map_err(|e| {
+                refuse(format!("it is a symbolic link that leads nowhere ({e})"))
+                    .help("remove the link or point it at a file")
+            })?,
+            _ => path.to_path_buf(),
+        };
+        let dir = folder_of(&target);
+        match std::fs::metadata(dir) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => {
+                return Err(refuse(format!("`{}` is not a folder", shown(dir)))
+                    .help("write the file into an existing folder"));
+            }
+            Err(e) => {
+                return Err(
+                    refuse(format!("its folder `{}` does not exist ({e})", shown(dir)))
+                        .help("create the folder first, or write the file elsewhere"),
+                );
+            }
+        }
+        if let Err(e) = writable(dir) {
+            return Err(
+                refuse(format!("bpc may not write in `{}` ({e})", shown(dir)))
+                    .help("write the file into a folder you may write in"),
+            );
+        }
+        let meta = match std::fs::metadata(&target) {
+            Ok(m) => Some(m),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(refuse(e.to_string())),
+        };
+        let how = match &meta {
+            None => How::Replace,
+            Some(m) => how_to_write(m).map_err(|why| refuse(why.to_string()))?,
+        };
+        if let Some(m) = &meta
+            && how != How::Special
+        {
+            if m.permissions().mode() & 0o222 == 0 {
+                return Err(refuse("the file is read-only".into()).help(format!(
+                    "make it writable (`chmod u+w {}`) or write elsewhere",
+                    shown(path)
+                )));
+            }
+            if let Err(e) = writable(&target) {
+                return Err(refuse(format!("bpc may not write it ({e})"))
+                    .help("check the file's permissions"));
+            }
+        }
+        Ok(Output {
+            flag,
+            path: path.to_path_buf(),
+            target,
+            how,
+            id: meta.as_ref().map(|m| (m.dev(), m.ino())),
+            keep: meta.as_ref().map(|m| (m.mode() & 0o7777, m.uid(), m.gid())),
+        })
+    }
+
+    /// True when this output is the file at `other` (same inode, or the
+    /// same path once symlinks and `..` are resolved).
+    pub fn is(&self, other: &Path) -> bool {
+        if let (Some(id), Ok(m)) = (self.id, std::fs::metadata(other)) {
+            return id == (m.dev(), m.ino());
+        }
+        match (resolved(&self.target), resolved(other)) {
+            (Some(a), Some(b)) => a == b,
+            _ => false,
+        }
+    }
+
+    /// Writes `bytes` to the output as checked: a regular file atomically
+    /// (permissions and owner kept), a file with other hard links in place,
+    /// a character device or FIFO in place.
+    pub fn write(&self, bytes: &[u8]) -> Result<(), Diagnostic> {
+        let result = match self.how {
+            How::Replace => self.replace(bytes),
+            How::Rewrite => self.rewrite(bytes),
+            How::Special => write_special(&self.target, bytes),
+        };
+        result.map_err(|e| cannot_write(&self.path, &e))
+    }
+
+    /// A temporary file beside the target, holding `bytes`, synced, locked
+    /// while it lives, with the target's permissions.
+    fn temp_with(&self, bytes: &[u8]) -> std::io::Result<tempfile::NamedTempFile> {
+        let dir = folder_of(&self.target);
+        let name = self
+            .target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        remove_stale(dir, &name);
+        let prefix = format!(".{name}.");
+        let mode = self.keep.map_or(0o666, |k| k.0);
+        let mut tmp = tempfile::Builder::new()
+            .prefix(&prefix)
+            .suffix(TEMP_SUFFIX)
+            .permissions(std::fs::Permissions::from_mode(mode))
+            .tempfile_in(dir)?;
+        // Held until the file is renamed or removed: a live temporary file is
+        // never taken for a leftover.
+        let _ = tmp.as_file().try_lock();
+        if let Some((mode, uid, gid)) = self.keep {
+            // The umask narrowed the mode at creation; the owner is kept when
+            // bpc may (as root, or unchanged).
+            tmp.as_file()
+                .set_permissions(std::fs::Permissions::from_mode(mode))?;
+            let _ = std::os::unix::fs::fchown(tmp.as_file(), Some(uid), Some(gid));
+        }
+        tmp.write_all(bytes)?;
+        tmp.as_file().sync_all()?;
+        Ok(tmp)
+    }
+
+    fn replace(&self, bytes: &[u8]) -> std::io::Result<()> {
+        let tmp = self.temp_with(bytes)?;
+        tmp.persist(&self.target).map_err(|e| e.error)?;
+        // The rename is durable once the folder is synced.
+        if let Ok(d) = File::open(folder_of(&self.target)) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+
+    fn rewrite(&self, bytes: &[u8]) -> std::io::Result<()> {
+        // The bytes fit on the disk (written beside it first) before the
+        // file itself is truncated.
+        let tmp = self.temp_with(bytes)?;
+        drop(tmp);
+        let mut f = OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&self.target)?;
+        f.write_all(bytes)?;
+        f.sync_all()
+    }
+}
+
+/// How an existing file is written, or why it cannot be.
+fn how_to_write(m: &Metadata) -> Result<How, String> {
+    use std::os::unix::fs::FileTypeExt;
+    let t = m.file_type();
+    if t.is_file() {
+        Ok(if m.nlink() > 1 {
+            How::Rewrite
+        } else {
+            How::Replace
+        })
+    } else if t.is_char_device() || t.is_fifo() {
+        Ok(How::Special)
+    } else {
+        Err(format!(
+            "it is {}; bpc writes regular files, character devices and FIFOs",
+            kind_of(t)
+        ))
+    }
+}
+
+/// A character device or FIFO, written in place. A FIFO without a reader is
+/// an error, not a hang.
+fn write_special(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut f = OpenOptions::new()
+        .write(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .map_err(|e| {
+            if e.raw_os_error() == Some(libc::ENXIO) {
+                std::io::Error::other("no program is reading from this FIFO")
+            } else {
+                e
+            }
+        })?;
+    set_blocking(&f)?;
+    f.write_all(bytes)?;
+    f.flush()
+}
+
+fn set_blocking(f: &File) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let fd = f.as_raw_fd();
+    // SAFETY: fcntl on a file descriptor this process owns, for the lifetime of `f`.
+    unsafe {
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        if flags < 0 || libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+/// Whether this process may write `path` (and, for a folder, create in it):
+/// `faccessat` with the effective ids. A read-only file system says no even
+/// to root.
+fn writable(path: &Path) -> std::io::Result<()> {
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes())
+        .map_err(|_| std::io::Error::other("the path holds a NUL byte"))?;
+    let is_dir = std::fs::metadata(path).is_ok_and(|m| m.is_dir());
+    let mode = if is_dir {
+        libc::W_OK | libc::X_OK
+    } else {
+        libc::W_OK
+    };
+    // SAFETY: a valid NUL-terminated path; faccessat only reads it.
+    let r = unsafe { libc::faccessat(libc::AT_FDCWD, c.as_ptr(), mode, libc::AT_EACCESS) };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// The folder a file is in (`.` for a bare name).
+fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"))?;
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(name);
-    tmp_name.push(format!(".{}.tmp", std::process::id()));
-    let tmp = dir.join(tmp_name);
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
     }
-    result
+}
+
+/// `path` with symlinks and `..` resolved, also when the file does not exist
+/// yet (its folder resolved, its name kept).
+fn resolved(path: &Path) -> Option<PathBuf> {
+    if let Ok(p) = std::fs::canonicalize(path) {
+        return Some(p);
+    }
+    let name = path.file_name()?;
+    Some(std::fs::canonicalize(folder_of(path)).ok()?.join(name))
+}
+
+/// Removes the temporary files of earlier runs for the file `name` in `dir`:
+/// regular files named `.NAME.XXXXXX.bpc-tmp`, older than a moment, that no
+/// live process holds locked (a writer holds its lock until it renames).
+pub fn remove_stale(dir: &Path, name: &str) -> usize {
+    let prefix = format!(".{name}.");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for e in entries.flatten() {
+        let file = e.file_name();
+        let file = file.to_string_lossy();
+        let Some(middle) = file
+            .strip_prefix(&prefix)
+            .and_then(|r| r.strip_suffix(TEMP_SUFFIX))
+        else {
+            continue;
+        };
+        if middle.is_empty() || !middle.chars().all(|c| c.is_ascii_alphanumeric()) {
+            continue;
+        }
+        let path = e.path();
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        let old = meta
+            .modified()
+            .ok()
+            .and_then(|t| SystemTime::now().duration_since(t).ok())
+            .is_some_and(|age| age >= STALE_AFTER);
+        if !meta.file_type().is_file() || !old {
+            continue;
+        }
+        let Ok(f) = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+            .open(&path)
+        else {
+            continue;
+        };
+        if f.try_lock().is_ok() && std::fs::remove_file(&path).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// Every output of one command, checked before it starts its work.
+#[derive(Clone, Debug, Default)]
+pub struct Outputs(Vec<Output>);
+
+impl Outputs {
+    /// Checks `path` as the output named by `flag` ([`Output::check`]), and
+    /// that no other output of the command is the same file. Returns its
+    /// index, for [`Outputs::write`].
+    pub fn add(&mut self, flag: &'static str, path: &Path) -> Result<usize, Diagnostic> {
+        let out = Output::check(flag, path)?;
+        if let Some(other) = self.0.iter().find(|o| out.is(&o.target)) {
+            return Err(Diagnostic::new(
+                ErrorKind::Usage,
+                format!(
+                    "{flag} `{}` and {} `{}` are the same file: one would overwrite the other",
+                    path.display(),
+                    other.flag,
+                    other.path.display()
+                ),
+            )
+            .help("give each output its own file"));
+        }
+        self.0.push(out);
+        Ok(self.0.len() - 1)
+    }
+
+    /// Refuses every output (but the one at index `except`) that is the
+    /// input `input`, described as `what` ("the spec", "the spec's data").
+    pub fn not_input(
+        &self,
+        what: &str,
+        input: &Path,
+        except: Option<usize>,
+    ) -> Result<(), Diagnostics> {
+        let mut errors = Diagnostics::default();
+        for (i, o) in self.0.iter().enumerate() {
+            if Some(i) != except && o.is(input) {
+                errors.push(
+                    Diagnostic::new(
+                        ErrorKind::Usage,
+                        format!(
+                            "{} `{}` is {what} (`{}`); bpc does not overwrite its inputs",
+                            o.flag,
+                            o.path.display(),
+                            input.display()
+                        ),
+                    )
+                    .help("write the output to another file"),
+                );
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The output at `index`.
+    pub fn get(&self, index: usize) -> &Output {
+        &self.0[index]
+    }
+
+    /// Writes `bytes` to the output at `index`.
+    pub fn write(&self, index: usize, bytes: &[u8]) -> Result<(), Diagnostic> {
+        self.0[index].write(bytes)
+    }
+
+    /// Writes each (output index, bytes or the reason there are none), going
+    /// on past a failure; each failure says that the command's main result,
+    /// `kept`, was written all the same.
+    pub fn write_each(
+        &self,
+        items: Vec<(usize, Result<Vec<u8>, Diagnostic>)>,
+        kept: Option<&Path>,
+    ) -> Result<(), Diagnostics> {
+        let mut errors = Diagnostics::default();
+        for (i, bytes) in items {
+            if let Err(d) = bytes.and_then(|b| self.write(i, &b)) {
+                errors.push(match kept {
+                    Some(p) => d.help(format!(
+                        "the other outputs were written, the main one to `{}`",
+                        p.display()
+                    )),
+                    None => d,
+                });
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// Writes `bytes` to `path` as a checked output ([`Output::check`], then
+/// [`Output::write`]): atomically for a regular file, in place for a device
+/// or FIFO. Commands with several outputs, or inputs to protect, use
+/// [`Outputs`] before their work starts.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Diagnostic> {
+    Output::check("the output", path)?.write(bytes)
 }
 
 /// The diagnostic for an output file that could not be written.
