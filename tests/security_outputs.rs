@@ -88,7 +88,7 @@ fn a_bad_output_path_is_found_before_training() {
     let spec = put(
         d,
         "s.yaml",
-        &TRAIN_SPEC.replace("epochs: 5", "epochs: 100000000"),
+        TRAIN_SPEC.replace("epochs: 5", "epochs: 100000000"),
     );
     put(d, "file", "x");
     for (flag, target) in [

@@ -24,19 +24,13 @@ use std::fs::{File, Metadata, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
 
 use crate::diag::{Diagnostic, Diagnostics, ErrorKind};
 use crate::term;
 
 use super::read::kind_of;
-
-/// The end of every temporary file's name (`.NAME.XXXXXX.bpc-tmp`).
-pub const TEMP_SUFFIX: &str = ".bpc-tmp";
-
-/// A temporary file at least this old, that no process holds locked, is a
-/// leftover of a killed run.
-const STALE_AFTER: Duration = Duration::from_secs(2);
+use super::temp::{TEMP_SUFFIX, remove_stale};
+use super::unix::{writable, write_special};
 
 /// How an output is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -239,59 +233,6 @@ fn how_to_write(m: &Metadata) -> Result<How, String> {
     }
 }
 
-/// A character device or FIFO, written in place. A FIFO without a reader is
-/// an error, not a hang.
-fn write_special(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut f = OpenOptions::new()
-        .write(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path)
-        .map_err(|e| {
-            if e.raw_os_error() == Some(libc::ENXIO) {
-                std::io::Error::other("no program is reading from this FIFO")
-            } else {
-                e
-            }
-        })?;
-    set_blocking(&f)?;
-    f.write_all(bytes)?;
-    f.flush()
-}
-
-fn set_blocking(f: &File) -> std::io::Result<()> {
-    use std::os::fd::AsRawFd;
-    let fd = f.as_raw_fd();
-    // SAFETY: fcntl on a file descriptor this process owns, for the lifetime of `f`.
-    unsafe {
-        let flags = libc::fcntl(fd, libc::F_GETFL);
-        if flags < 0 || libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-    }
-    Ok(())
-}
-
-/// Whether this process may write `path` (and, for a folder, create in it):
-/// `faccessat` with the effective ids. A read-only file system says no even
-/// to root.
-fn writable(path: &Path) -> std::io::Result<()> {
-    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes())
-        .map_err(|_| std::io::Error::other("the path holds a NUL byte"))?;
-    let is_dir = std::fs::metadata(path).is_ok_and(|m| m.is_dir());
-    let mode = if is_dir {
-        libc::W_OK | libc::X_OK
-    } else {
-        libc::W_OK
-    };
-    // SAFETY: a valid NUL-terminated path; faccessat only reads it.
-    let r = unsafe { libc::faccessat(libc::AT_FDCWD, c.as_ptr(), mode, libc::AT_EACCESS) };
-    if r == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
-}
-
 /// The folder a file is in (`.` for a bare name).
 fn folder_of(path: &Path) -> &Path {
     match path.parent() {
@@ -308,53 +249,6 @@ fn resolved(path: &Path) -> Option<PathBuf> {
     }
     let name = path.file_name()?;
     Some(std::fs::canonicalize(folder_of(path)).ok()?.join(name))
-}
-
-/// Removes the temporary files of earlier runs for the file `name` in `dir`:
-/// regular files named `.NAME.XXXXXX.bpc-tmp`, older than a moment, that no
-/// live process holds locked (a writer holds its lock until it renames).
-pub fn remove_stale(dir: &Path, name: &str) -> usize {
-    let prefix = format!(".{name}.");
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return 0;
-    };
-    let mut removed = 0;
-    for e in entries.flatten() {
-        let file = e.file_name();
-        let file = file.to_string_lossy();
-        let Some(middle) = file
-            .strip_prefix(&prefix)
-            .and_then(|r| r.strip_suffix(TEMP_SUFFIX))
-        else {
-            continue;
-        };
-        if middle.is_empty() || !middle.chars().all(|c| c.is_ascii_alphanumeric()) {
-            continue;
-        }
-        let path = e.path();
-        let Ok(meta) = std::fs::symlink_metadata(&path) else {
-            continue;
-        };
-        let old = meta
-            .modified()
-            .ok()
-            .and_then(|t| SystemTime::now().duration_since(t).ok())
-            .is_some_and(|age| age >= STALE_AFTER);
-        if !meta.file_type().is_file() || !old {
-            continue;
-        }
-        let Ok(f) = OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-            .open(&path)
-        else {
-            continue;
-        };
-        if f.try_lock().is_ok() && std::fs::remove_file(&path).is_ok() {
-            removed += 1;
-        }
-    }
-    removed
 }
 
 /// Every output of one command, checked before it starts its work.
