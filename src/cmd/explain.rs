@@ -79,7 +79,8 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
     let mut ex = explain::explain(&plan, &evaluation, options, changed);
     if !a.eval.sets.is_empty() {
         // Say what --set changed instead of the file's description.
-        let file = perturb::file_plan(&plan, &a.eval.spec, &mut timings)?;
+        let policy = a.eval.input.policy();
+        let file = perturb::file_plan(&plan, &a.eval.spec, &policy, &mut timings)?;
         let file_eval = eval::evaluate_timed(&file, &mut timings);
         let names = perturb::names(&a.eval.sets);
         let c = perturb::compare(&names, (&file, &file_eval), (&plan, &evaluation));
@@ -141,7 +142,7 @@ fn perturbed(a: &Args, plan: &Plan, timings: &mut Timings) -> Result<(Plan, Eval
         }
         d
     };
-    let mut bindings = crate::data::bindings(&plan.spec, &a.eval.spec)?;
+    let mut bindings = crate::data::bindings(&plan.spec, &a.eval.spec, &a.eval.input.policy())?;
     let mut errors = Diagnostics::default();
     for arg in a.eval.sets.iter().chain(&a.perturb) {
         match load::parse_set(arg) {
