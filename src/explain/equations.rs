@@ -46,6 +46,42 @@ fn plug_upstream(text: &str, g: &str, latex: bool) -> String {
     out
 }
 
+/// Marks a negative number plugged into a formula, for [`unmark_negatives`].
+const NEG: char = '\u{2}';
+
+/// `text` marked when it is a negative number.
+fn negative(text: String) -> String {
+    if text.starts_with('-') {
+        format!("{NEG}{text}{NEG}")
+    } else {
+        text
+    }
+}
+
+/// Writes each marked negative number in parentheses, unless brackets or
+/// commas already set it apart (`ln(-2)`, `max(-3, 0)`, but `2·(-0.5)`; LaTeX
+/// braces do not: `{(-0.7)}^2`).
+fn unmark_negatives(text: &str) -> String {
+    let pieces: Vec<&str> = text.split(NEG).collect();
+    let mut out = String::with_capacity(text.len() + 8);
+    for (i, piece) in pieces.iter().enumerate() {
+        if i % 2 == 0 {
+            out.push_str(piece);
+            continue;
+        }
+        let before = pieces[i - 1].chars().next_back();
+        let after = pieces.get(i + 1).and_then(|p| p.chars().next());
+        let open = before.is_none_or(|c| matches!(c, '(' | '[' | ','));
+        let close = after.is_none_or(|c| matches!(c, ')' | ']' | ','));
+        if open && close {
+            out.push_str(piece);
+        } else {
+            out.push_str(&format!("({piece})"));
+        }
+    }
+    out
+}
+
 /// What a placeholder of a node's formulas stands for.
 enum Plug {
     Names,
@@ -58,9 +94,9 @@ impl Explanation<'_> {
     fn plug(&self, n: &Notation, slot: Slot, plug: &Plug) -> String {
         let literal = self.plan.info(slot).kind == Kind::Literal;
         match plug {
-            Plug::Names if literal => n.value_factor(self.value(slot)),
+            Plug::Names if literal => negative(n.value(self.value(slot))),
             Plug::Names => n.name(self.name(slot)),
-            Plug::Numbers => n.value_factor(self.value(slot)),
+            Plug::Numbers => negative(n.value(self.value(slot))),
             Plug::Shapes => n.shape(self.value(slot).shape()),
         }
     }
@@ -86,7 +122,7 @@ impl Explanation<'_> {
             }
             attr_text(n, &op, ph)
         });
-        plug_upstream(&text, g, n.latex)
+        unmark_negatives(&plug_upstream(&text, g, n.latex))
     }
 
     /// True when the node and all its arguments are written out in full.
@@ -373,4 +409,42 @@ fn attr_text(n: &Notation, op: &Op, name: &str) -> Option<String> {
         },
     };
     Some(n.words(&text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negative_numbers_get_parentheses_only_where_needed() {
+        let m = |s: &str| negative(s.to_string());
+        assert_eq!(unmark_negatives(&format!("ln({})", m("-2"))), "ln(-2)");
+        assert_eq!(
+            unmark_negatives(&format!("max({}, 0)", m("-3"))),
+            "max(-3, 0)"
+        );
+        assert_eq!(unmark_negatives(&format!("2·{}", m("-0.5"))), "2·(-0.5)");
+        assert_eq!(
+            unmark_negatives(&format!("{{{}}}^2", m("-0.7"))),
+            "{(-0.7)}^2"
+        );
+        assert_eq!(unmark_negatives(&format!("{}²", m("-1"))), "(-1)²");
+        assert_eq!(unmark_negatives(&m("-1")), "-1");
+        assert_eq!(unmark_negatives(&format!("1 − {}", m("1.5"))), "1 − 1.5");
+    }
+
+    #[test]
+    fn the_upstream_symbol_is_parenthesized_where_it_touches_symbols() {
+        let g = "d E / d y";
+        assert_eq!(
+            plug_upstream(&format!("{G} · Wᵀ"), g, false),
+            "d E / d y · Wᵀ"
+        );
+        assert_eq!(plug_upstream(&format!("{G}ᵀ"), g, false), "(d E / d y)ᵀ");
+        assert_eq!(
+            plug_upstream(&format!("x·{G}/N"), g, false),
+            "x·(d E / d y)/N"
+        );
+        assert_eq!(plug_upstream(&format!("x·{G}/N"), "0.5", false), "x·0.5/N");
+    }
 }

@@ -295,7 +295,7 @@ fn paths(ex: &Explanation, n: &Notation, wrt: &WrtPaths, md: &mut String) {
             ));
         }
         md.push('\n');
-        if let Some(factors) = &path.factors {
+        if let Some(factors) = path.factors.as_ref().filter(|f| !f.is_empty()) {
             let parts: Vec<String> = factors.iter().map(|&f| n.factor(f)).collect();
             equation(
                 md,

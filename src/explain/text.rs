@@ -283,7 +283,7 @@ fn path_rows(ex: &Explanation, n: &Notation, wrt: &WrtPaths, path: &Path, w: &mu
         ]);
     }
     w.table(4, &rows);
-    if let Some(factors) = &path.factors {
+    if let Some(factors) = path.factors.as_ref().filter(|f| !f.is_empty()) {
         let parts: Vec<String> = factors.iter().map(|&f| n.factor(f)).collect();
         w.equation(
             4,

@@ -293,10 +293,9 @@ fn chunks(text: &str, words: bool) -> Vec<String> {
     out
 }
 
-/// Columns a string takes (characters; the text here has no wide ones but
-/// what a spec names).
+/// Columns a string takes on a terminal (a CJK character takes two).
 fn width(s: &str) -> usize {
-    s.chars().count()
+    unicode_width::UnicodeWidthStr::width(s)
 }
 
 /// Columns a styled string takes: ANSI escapes take none.
@@ -308,7 +307,7 @@ fn visible_width(s: &str) -> usize {
             (false, '\x1b') => in_escape = true,
             (true, 'm') => in_escape = false,
             (true, _) => {}
-            (false, _) => n += 1,
+            (false, c) => n += unicode_width::UnicodeWidthChar::width(c).unwrap_or(0),
         }
     }
     n
@@ -347,7 +346,9 @@ mod tests {
     }
 
     #[test]
-    fn styles_take_no_columns() {
+    fn styles_take_no_columns_and_wide_characters_two() {
         assert_eq!(visible_width("\x1b[1m220\x1b[0m"), 3);
+        // 總價 (total price): two columns a character.
+        assert_eq!(width("d 總價 / d n"), 12);
     }
 }
