@@ -25,6 +25,7 @@ pub mod markdown;
 pub mod notation;
 pub mod paths;
 pub mod perturb;
+mod plug;
 pub mod text;
 pub mod wrap;
 
