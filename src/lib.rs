@@ -22,10 +22,13 @@ pub mod tensor;
 pub mod term;
 pub mod timings;
 
-// The calculus: every fact about an op, broadcasting, seeded inits.
+// The calculus: every fact about an op, broadcasting, seeded inits, and the
+// kernels under it: matrix products and the threads they may use.
 pub mod broadcast;
 pub mod init;
+pub mod matmul;
 pub mod op;
+pub mod par;
 
 // The stages, in pipeline order.
 pub mod data;

@@ -48,6 +48,14 @@ pub struct Args {
     /// Replace an input or param before training: NAME=VALUE, VALUE in YAML.
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub sets: Vec<String>,
+    /// Threads of a step (default: one or all, whichever is faster, measured
+    /// while training); the results are the same bits for every N.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub threads: Option<u64>,
+    /// Print how long loading, compiling and each epoch took, and the median
+    /// epoch, to stderr.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 /// Raised by Ctrl-C; [`train::fit`] stops after the current step.
@@ -85,7 +93,8 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
     let except = trained_out.filter(|_| a.in_place);
     outputs.not_input("the spec being trained", &a.spec, except)?;
     let policy = a.input.policy();
-    let plan = load::load_with(&a.spec, &a.sets, Some(&policy), &mut Timings::default())?;
+    let mut timings = Timings::default();
+    let plan = load::load_with(&a.spec, &a.sets, Some(&policy), &mut timings)?;
     if let Some(csv) = crate::data::csv_path(&plan.spec, &a.spec) {
         outputs.not_input("the spec's data", &csv, None)?;
     }
@@ -95,10 +104,13 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
         lr: a.lr,
         optimizer: a.optimizer.clone(),
         seed: a.seed,
+        threads: a.threads.map(|n| n as usize),
     };
     let s = train::settings::resolve(&plan, &data, &overrides)?;
-    train::batches::check(&plan, &data, &s, &a.sets)?;
-    let plan = train::training_plan(plan, s.loss);
+    timings.time("check batches", || {
+        train::batches::check(&plan, &data, &s, &a.sets)
+    })?;
+    let plan = timings.time("training plan", || train::training_plan(plan, s.loss));
     writeln!(io.out, "{}", header(&plan, &s))?;
 
     install_ctrl_c();
@@ -152,8 +164,13 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
         ))
     })?;
 
-    let before = train::score(&plan, &[]);
-    let after = train::score(&plan, &fit.params);
+    for (i, t) in fit.epoch_times.iter().enumerate() {
+        timings.record(format!("epoch {}", i + 1), *t);
+    }
+    timings.summary("epoch median", crate::timings::median(&fit.epoch_times));
+    let (before, after) = timings.time("score", || {
+        (train::score(&plan, &[]), train::score(&plan, &fit.params))
+    });
     report(io, &fit, before, after)?;
     // The trained spec first: it is written even when a picture fails.
     if let (Some(i), Some(path)) = (trained_out, target) {
@@ -164,7 +181,7 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
             .collect();
         let moved = write::moved_csv(&plan.spec, &a.spec, &path);
         let text = write::trained_text(&plan.spec, &trained, moved.as_deref());
-        outputs.write(i, text.as_bytes())?;
+        timings.time("write", || outputs.write(i, text.as_bytes()))?;
         writeln!(io.out, "wrote {}", term::escape(&path.to_string_lossy()))?;
         if let Some(csv) = moved.filter(|m| m.starts_with("..") || Path::new(m).is_absolute()) {
             writeln!(
@@ -190,6 +207,14 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
     }
     let kept = trained_out.map(|i| outputs.get(i).path.clone());
     outputs.write_each(aux, kept.as_deref())?;
+    if a.timings {
+        let how = match a.threads {
+            Some(_) => "--threads",
+            None => "measured",
+        };
+        writeln!(io.err, "threads: {} ({how})", fit.threads)?;
+        write!(io.err, "{}", timings.render())?;
+    }
     Ok(())
 }
 

@@ -7,10 +7,10 @@
 //! does not apply (a shape changed, a 1-D operand, a broadcast argument) it
 //! returns `false` and the caller uses the allocating kernel.
 
-use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, ArrayViewMut2, Ix2, Zip};
 
 use super::Op;
+use crate::matmul::matmul_into;
 use crate::tensor::Value;
 
 /// True when broadcasting shapes `a` and `b` gives exactly `out` (NumPy's
@@ -83,11 +83,10 @@ impl Op {
                         return false;
                     };
                     c.assign(&bias);
-                    general_mat_mul(1.0, &x, &w, 1.0, &mut c);
+                    matmul_into(x, w, c, true)
                 } else {
-                    general_mat_mul(1.0, &x, &w, 0.0, &mut c);
+                    matmul_into(x, w, c, false)
                 }
-                true
             }
             _ => false,
         }
@@ -137,8 +136,7 @@ impl Op {
         match (self, k) {
             // d/dA (A B) = G Bᵀ, added with one multiply-add
             (Op::Matmul | Op::Affine, 0) => {
-                let (Some(gm), Some(b), Some(mut acc)) =
-                    (matrix(g), matrix(args[1]), matrix_mut(acc))
+                let (Some(gm), Some(b), Some(acc)) = (matrix(g), matrix(args[1]), matrix_mut(acc))
                 else {
                     return false;
                 };
@@ -146,13 +144,11 @@ impl Op {
                 if acc.dim() != (gm.nrows(), b.nrows()) || gm.ncols() != b.ncols() {
                     return false;
                 }
-                general_mat_mul(1.0, &gm, &b.t(), 1.0, &mut acc);
-                true
+                matmul_into(gm, b.t(), acc, true)
             }
             // d/dB (A B) = Aᵀ G, added with one multiply-add
             (Op::Matmul | Op::Affine, 1) => {
-                let (Some(gm), Some(a), Some(mut acc)) =
-                    (matrix(g), matrix(args[0]), matrix_mut(acc))
+                let (Some(gm), Some(a), Some(acc)) = (matrix(g), matrix(args[0]), matrix_mut(acc))
                 else {
                     return false;
                 };
@@ -160,9 +156,30 @@ impl Op {
                 if acc.dim() != (a.ncols(), gm.ncols()) || a.nrows() != gm.nrows() {
                     return false;
                 }
-                general_mat_mul(1.0, &a.t(), &gm, 1.0, &mut acc);
+                matmul_into(a.t(), gm, acc, true)
+            }
+            // d/db (xW + b) = 1: g summed over the rows, as `unbroadcast` sums
+            // them (row after row from zero), then added.
+            (Op::Affine, 2) => {
+                let (Value::Tensor(g), Value::Tensor(acc)) = (g, acc) else {
+                    return false;
+                };
+                let (Some(gs), Some(acc)) = (g.as_slice(), acc.as_slice_mut()) else {
+                    return false;
+                };
+                let n = acc.len();
+                // [m, n] rows into [n], n >= 2 (a column [m, 1] sums another way).
+                if g.ndim() != 2 || g.shape()[1] != n || n < 2 {
+                    return false;
+                }
+                for (j, acc) in acc.iter_mut().enumerate() {
+                    let s = gs.iter().skip(j).step_by(n).fold(0.0, |s, &x| s + x);
+                    *acc += s;
+                }
                 true
             }
+            // d/dz cross_entropy = (softmax z - onehot t) g / N, per row.
+            (Op::CrossEntropy, 0) => super::loss::cross_entropy_grad_into(args[0], args[1], g, acc),
             _ => false,
         }
     }

@@ -71,7 +71,15 @@ pub(super) fn matrix_dims(a: &[usize], b: &[usize]) -> Option<(usize, usize, usi
 pub(super) fn matmul(a: &Value, b: &Value, shape: &[usize]) -> Option<Value> {
     let (m, k, n) = matrix_dims(a.shape(), b.shape())?;
     let (av, bv) = (a.view(), b.view());
-    let c = av.to_shape((m, k)).ok()?.dot(&bv.to_shape((k, n)).ok()?);
+    let (a2, b2) = (av.to_shape((m, k)).ok()?, bv.to_shape((k, n)).ok()?);
+    let c = if m.saturating_mul(k).saturating_mul(n) < crate::matmul::SMALL {
+        a2.dot(&b2)
+    } else {
+        // Large: the machine-speed kernel (the in-place path's, so both give the same bits).
+        let mut c = Array2::zeros((m, n));
+        crate::matmul::matmul_into(a2.view(), b2.view(), c.view_mut(), false);
+        c
+    };
     reshaped(c, shape)
 }
 

@@ -121,6 +121,38 @@ pub(super) fn cross_entropy(logits: &Value, target: &Value) -> Option<Value> {
     Some(Value::Scalar(total / n as f64))
 }
 
+/// The max and log-sum-exp of a row of logits, as [`softmax_lanes`] computes
+/// them: log_softmax zⱼ = zⱼ - m - lse.
+#[inline]
+pub(super) fn row_lse(row: &[f64]) -> (f64, f64) {
+    let m = row.iter().fold(f64::NEG_INFINITY, |acc, &v| acc.max(v));
+    let lse = row.iter().fold(0.0, |acc, &v| acc + (v - m).exp()).ln();
+    (m, lse)
+}
+
+/// [`cross_entropy`] of 2-D (or 1-D) logits in standard layout and class
+/// indices, without allocating: the same arithmetic in the same order, so the
+/// same bits. `None` for other layouts and one-hot targets.
+pub(super) fn cross_entropy_indices(logits: &Value, target: &Value) -> Option<f64> {
+    let (n, c) = rows_cols(logits.shape())?;
+    let (Value::Tensor(z), t) = (logits, target) else {
+        return None;
+    };
+    if t.shape() == logits.shape() || t.len() != n {
+        return None;
+    }
+    let z = z.as_slice()?;
+    let total: f64 = z
+        .chunks_exact(c.max(1))
+        .zip(t.iter())
+        .map(|(row, t)| {
+            let (m, lse) = row_lse(row);
+            class_index(t, c).map_or(f64::NAN, |j| -(row[j] - m - lse))
+        })
+        .sum();
+    Some(total / n as f64)
+}
+
 /// Gradients of [`cross_entropy`] for the logits and the target, given the upstream scalar `g`.
 pub(super) fn cross_entropy_backward(
     logits: &Value,
@@ -168,4 +200,43 @@ pub(super) fn cross_entropy_backward(
         // class indices are not differentiable: a zero gradient
         Some((gz, wants[1].then(|| Value::full(target.shape(), 0.0))))
     }
+}
+
+/// Adds [`cross_entropy_backward`]'s logits gradient for class indices into
+/// `acc` without allocating (the same arithmetic per element, then `+=`).
+/// `false`, leaving `acc` alone, for other layouts and one-hot targets.
+pub(super) fn cross_entropy_grad_into(
+    logits: &Value,
+    target: &Value,
+    g: &Value,
+    acc: &mut Value,
+) -> bool {
+    let (Some((n, c)), Some(g)) = (rows_cols(logits.shape()), super::kernels::scalar_of(g)) else {
+        return false;
+    };
+    let (Value::Tensor(z), Value::Tensor(acc)) = (logits, acc) else {
+        return false;
+    };
+    if target.shape() == logits.shape() || target.len() != n || acc.shape() != z.shape() {
+        return false;
+    }
+    let (Some(z), Some(acc)) = (z.as_slice(), acc.as_slice_mut()) else {
+        return false;
+    };
+    let scale = g / n as f64;
+    let rows = z.chunks_exact(c.max(1)).zip(acc.chunks_exact_mut(c.max(1)));
+    for ((row, out), t) in rows.zip(target.iter()) {
+        let (m, lse) = row_lse(row);
+        let class = class_index(t, c);
+        for (j, (&v, out)) in row.iter().zip(out.iter_mut()).enumerate() {
+            // d/dz = softmax(z) - onehot(t); NaN for a row whose index is invalid
+            let d = match class {
+                Some(k) if k == j => scale * (v - m - lse).exp() - scale,
+                Some(_) => scale * (v - m - lse).exp(),
+                None => f64::NAN,
+            };
+            *out += d;
+        }
+    }
+    true
 }

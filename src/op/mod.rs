@@ -233,6 +233,12 @@ impl Op {
         if args.len() != self.arity() {
             return None;
         }
+        // Cross-entropy with class indices needs no shape and no buffer (training's loss).
+        if *self == Op::CrossEntropy
+            && let Some(loss) = cross_entropy_indices(args[0], args[1])
+        {
+            return Some(Value::Scalar(loss));
+        }
         // Elementwise ops check their broadcast themselves; the others first.
         let shape = if matches!(self, Op::Map(_)) {
             Vec::new()

@@ -25,8 +25,9 @@ pub fn check(plan: &Plan, data: &[Slot], s: &Settings, sets: &[String]) -> Resul
         }
         let mut bindings = Vec::new();
         for &slot in data {
-            let full = plan.leaves[slot.index()].to_array();
-            let rows = full
+            // The first n rows, copied from a view (not the whole set first).
+            let rows = plan.leaves[slot.index()]
+                .view()
                 .slice_axis(ndarray::Axis(0), ndarray::Slice::from(..n))
                 .to_owned();
             bindings.push(Binding {

@@ -12,9 +12,11 @@ pub mod metric;
 pub mod optim;
 pub mod plot;
 pub mod settings;
+pub mod threads;
 pub mod write;
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use crate::eval::{self, NonFinite};
 use crate::graph::Kind;
@@ -26,6 +28,7 @@ use crate::tensor::{Array, Value};
 pub use metric::Metric;
 pub use optim::Optimizer;
 pub use settings::{Overrides, Settings};
+pub use threads::Threads;
 
 /// One epoch's summary.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -79,6 +82,10 @@ pub struct Fit {
     pub steps: u64,
     /// True when `stop` was raised (Ctrl-C) before the last epoch.
     pub interrupted: bool,
+    /// How long each epoch's steps took (not counting `on_epoch`).
+    pub epoch_times: Vec<Duration>,
+    /// The thread count in use at the end (see [`Threads`]).
+    pub threads: usize,
 }
 
 /// Training stopped because the loss or a param's gradient became NaN or infinite.
@@ -226,21 +233,27 @@ pub fn fit(
     let mut rng = Rng::new(s.seed);
     let whole = [0usize];
     let mut history = Vec::with_capacity(s.epochs.min(1 << 20) as usize);
+    let mut epoch_times = Vec::with_capacity(history.capacity());
     let mut steps = 0;
     let mut interrupted = false;
+    let _restore = threads::Restore::new();
+    let mut tuner = threads::Tuner::new(s.threads);
+    let chunk = if data.is_empty() { 1 } else { batch.max(1) };
 
     for epoch in 1..=s.epochs {
+        let started = Instant::now();
         if s.shuffle {
             rng.shuffle(&mut order);
         }
-        let batches: Box<dyn Iterator<Item = &[usize]>> = if data.is_empty() {
-            Box::new(std::iter::once(&whole[..]))
-        } else {
-            Box::new(order.chunks(batch))
-        };
         let (mut loss_sum, mut rows_seen) = (0.0, 0usize);
         let mut acc = metric.map(|_| Accuracy::default());
-        for rows in batches {
+        let all = if data.is_empty() {
+            &whole[..]
+        } else {
+            &order[..]
+        };
+        for rows in all.chunks(chunk) {
+            tuner.begin();
             for f in &mut feeds {
                 f.fill(&mut values, rows);
             }
@@ -285,6 +298,7 @@ pub fn fit(
             for (k, &p) in params.iter().enumerate() {
                 state.update(k, &mut values[p], &grads[p]);
             }
+            tuner.end();
             if stop.load(Ordering::Relaxed) {
                 interrupted = true;
                 break;
@@ -295,6 +309,7 @@ pub fn fit(
             loss: loss_sum / rows_seen.max(1) as f64,
             accuracy: acc,
         };
+        epoch_times.push(started.elapsed());
         on_epoch(&e);
         history.push(e);
         if interrupted {
@@ -308,6 +323,8 @@ pub fn fit(
         history,
         steps,
         interrupted,
+        epoch_times,
+        threads: tuner.threads(),
     })
 }
 

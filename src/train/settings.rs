@@ -6,6 +6,7 @@ use crate::graph::Kind;
 use crate::plan::{Plan, Slot};
 use crate::spec::TrainDef;
 use crate::train::optim::{self, Hyper, Optimizer};
+use crate::train::threads::Threads;
 
 /// Flags of `bpc train` that override the spec's `train` section.
 #[derive(Clone, Debug, Default)]
@@ -18,6 +19,8 @@ pub struct Overrides {
     pub optimizer: Option<String>,
     /// `--seed N`.
     pub seed: Option<u64>,
+    /// `--threads N` (default: measured, see [`Threads`]).
+    pub threads: Option<usize>,
 }
 
 /// Resolved training settings.
@@ -41,6 +44,8 @@ pub struct Settings {
     pub seed: u64,
     /// Print every this many epochs.
     pub log_every: u64,
+    /// Threads of a step (the results do not depend on it).
+    pub threads: Threads,
 }
 
 /// Default number of epochs.
@@ -81,6 +86,9 @@ pub fn resolve(plan: &Plan, data: &[Slot], overrides: &Overrides) -> Result<Sett
             shuffle,
             seed,
             log_every,
+            threads: overrides
+                .threads
+                .map_or(Threads::Auto, |n| Threads::Fixed(n.max(1))),
         }),
         _ => Err(errors),
     }
