@@ -7,6 +7,7 @@
 use crate::op::Op;
 use crate::plan::{Plan, Slot, Step};
 use crate::slots::{Grads, Values};
+use crate::tape::{self, Run};
 use crate::tensor::Value;
 use crate::timings::Timings;
 
@@ -78,25 +79,27 @@ pub fn forward(plan: &Plan, values: &mut Values) -> Option<NonFinite> {
     for (i, v) in values.iter().enumerate().take(plan.leaves.len()) {
         record(&mut first, Pass::Forward, Slot(i as u32), None, v);
     }
-    for step in &plan.steps {
-        if let (true, Op::Map(m)) = (step.scalar, step.op) {
-            let (a, b) = scalar_args(step, values);
-            let y = m.forward_scalar(a, b);
-            if !y.is_finite() {
-                record(&mut first, Pass::Forward, step.out, None, &Value::Scalar(y));
+    let tape = plan.tape();
+    for run in &tape.runs {
+        match run {
+            Run::Scalar(range) => {
+                let mut bad = None;
+                tape::forward_run(tape, range.clone(), values.as_mut_vec(), &mut bad);
+                note(&mut first, Pass::Forward, bad);
             }
-            values[step.out] = Value::Scalar(y);
-        } else {
-            // Reuse the previous result's buffer when the op can write into it
-            // (training evaluates the same plan again and again).
-            let mut out = values.take(step.out);
-            let args = arg_refs(step, values);
-            let args = &args[..step.arity as usize];
-            if !step.op.forward_into(args, &mut out) {
-                out = step.op.forward(args);
+            Run::Tensor(i) => {
+                let step = &plan.steps[*i];
+                // Reuse the previous result's buffer when the op can write into it
+                // (training evaluates the same plan again and again).
+                let mut out = values.take(step.out);
+                let args = arg_refs(step, values);
+                let args = &args[..step.arity as usize];
+                if !step.op.forward_into(args, &mut out) {
+                    out = step.op.forward(args);
+                }
+                record(&mut first, Pass::Forward, step.out, None, &out);
+                values[step.out] = out;
             }
-            record(&mut first, Pass::Forward, step.out, None, &out);
-            values[step.out] = out;
         }
     }
     first
@@ -110,68 +113,64 @@ pub fn backward(plan: &Plan, values: &Values, grads: &mut Grads) -> Option<NonFi
     let out = plan.output;
     grads[out] = Value::full(values[out].shape(), 1.0);
     let mut first = None;
-    for step in plan.steps.iter().rev() {
-        if let (true, Op::Map(m)) = (step.scalar, step.op) {
-            let (a, b) = scalar_args(step, values);
-            let y = values[step.out].as_scalar().unwrap_or(f64::NAN);
-            let g = grads[step.out].as_scalar().unwrap_or(f64::NAN);
-            let (ga, gb) = m.backward_scalar(a, b, y, g);
-            let mut add = |k: usize, d: f64| {
-                let slot = step.args[k];
-                if let Value::Scalar(acc) = &mut grads[slot] {
-                    *acc += d;
-                }
-                if !d.is_finite() {
-                    record(
-                        &mut first,
-                        Pass::Backward,
-                        slot,
-                        Some(step.out),
-                        &Value::Scalar(d),
-                    );
-                }
-            };
-            if step.wants[0] {
-                add(0, ga);
+    let tape = plan.tape();
+    for run in tape.runs.iter().rev() {
+        match run {
+            Run::Scalar(range) => {
+                let mut bad = None;
+                tape::backward_run(tape, range.clone(), values, grads.as_mut_vec(), &mut bad);
+                note(&mut first, Pass::Backward, bad);
             }
-            if step.arity > 1 && step.wants[1] {
-                add(1, gb);
-            }
-        } else {
-            let g = grads.take(step.out);
-            let args = arg_refs(step, values);
-            let args = &args[..step.arity as usize];
-            let out = &values[step.out];
-            // First, contributions the op can add straight into the gradient
-            // buffer (no temporary); the rest through the allocating rule.
-            let mut rest = step.wants;
-            for (k, want) in rest.iter_mut().enumerate() {
-                if !*want {
-                    continue;
+            Run::Tensor(i) => {
+                let step = &plan.steps[*i];
+                let g = grads.take(step.out);
+                let args = arg_refs(step, values);
+                let args = &args[..step.arity as usize];
+                let out = &values[step.out];
+                // First, contributions the op can add straight into the gradient
+                // buffer (no temporary); the rest through the allocating rule.
+                let mut rest = step.wants;
+                for (k, want) in rest.iter_mut().enumerate() {
+                    if !*want {
+                        continue;
+                    }
+                    let slot = step.args[k];
+                    let mut acc = grads.take(slot);
+                    if step.op.accumulate_grad(k, args, out, &g, &mut acc) {
+                        *want = false;
+                        record(&mut first, Pass::Backward, slot, Some(step.out), &acc);
+                    }
+                    grads[slot] = acc;
                 }
-                let slot = step.args[k];
-                let mut acc = grads.take(slot);
-                if step.op.accumulate_grad(k, args, out, &g, &mut acc) {
-                    *want = false;
-                    record(&mut first, Pass::Backward, slot, Some(step.out), &acc);
+                let contribs = if rest == [false; 3] {
+                    [None, None, None]
+                } else {
+                    step.op.backward(args, out, &g, rest)
+                };
+                grads[step.out] = g;
+                for (k, c) in contribs.into_iter().enumerate() {
+                    let Some(c) = c else { continue };
+                    let slot = step.args[k];
+                    record(&mut first, Pass::Backward, slot, Some(step.out), &c);
+                    grads[slot].add_assign(&c);
                 }
-                grads[slot] = acc;
-            }
-            let contribs = if rest == [false; 3] {
-                [None, None, None]
-            } else {
-                step.op.backward(args, out, &g, rest)
-            };
-            grads[step.out] = g;
-            for (k, c) in contribs.into_iter().enumerate() {
-                let Some(c) = c else { continue };
-                let slot = step.args[k];
-                record(&mut first, Pass::Backward, slot, Some(step.out), &c);
-                grads[slot].add_assign(&c);
             }
         }
     }
     first
+}
+
+/// Keeps the first non-finite number a tape run found, unless one was found already.
+fn note(first: &mut Option<NonFinite>, pass: Pass, bad: Option<tape::Bad>) {
+    if let (None, Some(b)) = (&first, bad) {
+        *first = Some(NonFinite {
+            pass,
+            slot: Slot(b.slot),
+            from: b.from.map(Slot),
+            index: 0,
+            value: b.value,
+        });
+    }
 }
 
 /// Keeps the first non-finite element found: `v`'s, unless one was found already.

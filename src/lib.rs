@@ -38,6 +38,7 @@ pub mod load;
 pub mod plan;
 pub mod slots;
 pub mod spec;
+pub mod tape;
 
 // What reads the stages' results.
 pub mod check;

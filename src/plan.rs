@@ -9,6 +9,7 @@ use crate::diag::{Source, Span};
 use crate::graph::{Graph, Item, Kind};
 use crate::op::Op;
 use crate::spec::Spec;
+use crate::tape::{ScalarStep, Tape};
 use crate::tensor::{Shape, Value};
 
 /// The index of a value (and of its gradient) in a plan.
@@ -81,9 +82,32 @@ pub struct Plan {
     pub leaves: Vec<Value>,
     /// Name -> slot, built on the first lookup (`bpc run` never needs it).
     index: OnceLock<HashMap<String, Slot>>,
+    /// The steps as runs of the flat tape, built on the first evaluation.
+    tape: OnceLock<Tape>,
 }
 
 impl Plan {
+    /// The steps in the flat tape's form (built once, on first use).
+    pub fn tape(&self) -> &Tape {
+        self.tape.get_or_init(|| {
+            Tape::new(self.steps.iter().map(|s| match (s.scalar, s.op) {
+                (true, Op::Map(m)) => Some(ScalarStep {
+                    op: m,
+                    out: s.out.0,
+                    a: s.args[0].0,
+                    b: (s.arity > 1).then_some(s.args[1].0),
+                    wants: [s.wants[0], s.wants[1]],
+                }),
+                _ => None,
+            }))
+        })
+    }
+
+    /// Call after changing `steps` (or their `wants`): the tape is rebuilt.
+    pub fn steps_changed(&mut self) {
+        self.tape = OnceLock::new();
+    }
+
     /// The source the spec was read from.
     pub fn source(&self) -> &Source {
         &self.spec.source
@@ -220,5 +244,6 @@ pub fn compile(graph: Graph) -> Plan {
         output: slot_of[output.index()],
         leaves,
         index: OnceLock::new(),
+        tape: OnceLock::new(),
     }
 }

@@ -124,6 +124,7 @@ pub fn training_plan(plan: Plan, loss: Slot) -> Plan {
             step.wants[k] = step.wants[k] && leads[step.args[k].index()];
         }
     }
+    p.steps_changed();
     p
 }
 

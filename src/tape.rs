@@ -1,0 +1,201 @@
+//! The flat tape: a plan's scalar steps in compact form, and the tight loops
+//! that run them.
+//!
+//! A scalar step (an elementwise op on scalars) is 16 bytes here: the result
+//! and argument slots as `u32`, and a one-byte code into the plan's distinct
+//! elementwise ops, against a plan step's 48 bytes and its enum dispatch. The
+//! plan's steps are cut into runs: maximal stretches of scalar steps, which
+//! [`forward_run`] and [`backward_run`] evaluate in one loop each, and
+//! single tensor steps, which `eval` evaluates as before. The
+//! arithmetic is the ops' own ([`Map::forward_scalar`],
+//! [`Map::backward_scalar`]), in the same order as step by step, so the
+//! results are the same bits.
+
+use std::ops::Range;
+
+use crate::op::Map;
+use crate::tensor::Value;
+
+/// What the tape needs of a plan's scalar step (plan.rs makes these).
+#[derive(Clone, Copy, Debug)]
+pub struct ScalarStep {
+    /// The elementwise op.
+    pub op: Map,
+    /// The result's slot.
+    pub out: u32,
+    /// The first argument's slot.
+    pub a: u32,
+    /// The second argument's slot (binary ops).
+    pub b: Option<u32>,
+    /// Which arguments want a gradient.
+    pub wants: [bool; 2],
+}
+
+/// The first non-finite number a run met: its slot, the step that made it
+/// (backward), and the number.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bad {
+    /// The slot whose value (forward) or gradient contribution (backward) it is.
+    pub slot: u32,
+    /// For backward: the result slot of the step whose rule produced it.
+    pub from: Option<u32>,
+    /// The number.
+    pub value: f64,
+}
+
+/// One scalar step: `out = maps[code](a, b)` (`b` is `a` for unary ops).
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    out: u32,
+    a: u32,
+    b: u32,
+    code: u8,
+    /// Bit 0: `a` wants a gradient; bit 1: `b` does.
+    wants: u8,
+}
+
+/// A stretch of the plan's steps: scalar steps (run on the tape) or one
+/// tensor step.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Run {
+    /// Steps `range` of the plan, all scalar.
+    Scalar(Range<usize>),
+    /// Step `i` of the plan, a tensor step.
+    Tensor(usize),
+}
+
+/// A plan's steps as runs, with the scalar ones in compact form.
+#[derive(Clone, Debug, Default)]
+pub struct Tape {
+    /// The distinct elementwise ops, by code.
+    maps: Vec<Map>,
+    /// One entry per step of the plan (a placeholder for tensor steps), so
+    /// that a run's range indexes both.
+    entries: Vec<Entry>,
+    /// The steps, cut into runs, in order.
+    pub runs: Vec<Run>,
+}
+
+impl Tape {
+    /// Compiles a plan's steps, in order: `Some` for a scalar step, `None`
+    /// for a tensor step.
+    pub fn new(steps: impl IntoIterator<Item = Option<ScalarStep>>) -> Tape {
+        let mut tape = Tape::default();
+        let mut start = None;
+        let mut count = 0;
+        for (i, step) in steps.into_iter().enumerate() {
+            count = i + 1;
+            let entry = step.and_then(|s| tape.entry(s));
+            match entry {
+                Some(e) => {
+                    tape.entries.push(e);
+                    start.get_or_insert(i);
+                }
+                None => {
+                    tape.entries.push(Entry {
+                        out: 0,
+                        a: 0,
+                        b: 0,
+                        code: 0,
+                        wants: 0,
+                    });
+                    if let Some(s) = start.take() {
+                        tape.runs.push(Run::Scalar(s..i));
+                    }
+                    tape.runs.push(Run::Tensor(i));
+                }
+            }
+        }
+        if let Some(s) = start {
+            tape.runs.push(Run::Scalar(s..count));
+        }
+        tape
+    }
+
+    /// The compact form of a scalar step, if its op fits in a code.
+    fn entry(&mut self, step: ScalarStep) -> Option<Entry> {
+        let m = step.op;
+        let code = match self.maps.iter().position(|x| *x == m) {
+            Some(c) => c,
+            None if self.maps.len() < 256 => {
+                self.maps.push(m);
+                self.maps.len() - 1
+            }
+            None => return None,
+        };
+        Some(Entry {
+            out: step.out,
+            a: step.a,
+            b: step.b.unwrap_or(step.a),
+            code: code as u8,
+            wants: u8::from(step.wants[0]) | (u8::from(step.b.is_some() && step.wants[1]) << 1),
+        })
+    }
+}
+
+#[inline(always)]
+fn scalar(v: &Value) -> f64 {
+    match v {
+        Value::Scalar(x) => *x,
+        Value::Tensor(_) => f64::NAN,
+    }
+}
+
+/// Evaluates the scalar steps `range` (a [`Run::Scalar`]) into `vals` (one
+/// value per slot); records the first non-finite result in `first`.
+pub fn forward_run(tape: &Tape, range: Range<usize>, vals: &mut [Value], first: &mut Option<Bad>) {
+    let maps = &tape.maps[..];
+    for e in &tape.entries[range] {
+        let a = scalar(&vals[e.a as usize]);
+        let b = scalar(&vals[e.b as usize]);
+        let y = maps[e.code as usize].forward_scalar(a, b);
+        if !y.is_finite() && first.is_none() {
+            *first = Some(Bad {
+                slot: e.out,
+                from: None,
+                value: y,
+            });
+        }
+        vals[e.out as usize] = Value::Scalar(y);
+    }
+}
+
+/// The reverse walk over the scalar steps `range`: adds each step's
+/// contributions to its arguments' gradients; records the first non-finite
+/// contribution in `first`.
+pub fn backward_run(
+    tape: &Tape,
+    range: Range<usize>,
+    vals: &[Value],
+    grads: &mut [Value],
+    first: &mut Option<Bad>,
+) {
+    let maps = &tape.maps[..];
+    for e in tape.entries[range].iter().rev() {
+        if e.wants == 0 {
+            continue;
+        }
+        let g = scalar(&grads[e.out as usize]);
+        let (a, b, y) = (
+            scalar(&vals[e.a as usize]),
+            scalar(&vals[e.b as usize]),
+            scalar(&vals[e.out as usize]),
+        );
+        let (ga, gb) = maps[e.code as usize].backward_scalar(a, b, y, g);
+        for (bit, slot, d) in [(1, e.a, ga), (2, e.b, gb)] {
+            if e.wants & bit == 0 {
+                continue;
+            }
+            if let Value::Scalar(acc) = &mut grads[slot as usize] {
+                *acc += d;
+            }
+            if !d.is_finite() && first.is_none() {
+                *first = Some(Bad {
+                    slot,
+                    from: Some(e.out),
+                    value: d,
+                });
+            }
+        }
+    }
+}
