@@ -102,3 +102,49 @@ fn every_spec_evaluates_the_same_on_reused_buffers() {
         }
     });
 }
+
+/// The lesson's fruit graph in the lesson's own words (names of any script):
+/// 結帳金額 = 單價 x 數量 x 稅金 = 100 x 2 x 1.1 = 220, and d 結帳金額 / d 數量 =
+/// 單價 x 稅金 = 110; `--set 數量=3` adds 110, as the gradient predicts.
+#[test]
+fn fruit_in_the_lessons_words() {
+    let (status, json, err) = bpc(&["run", "specs/fruit_zh.yaml", "--format", "json"]);
+    assert_eq!(status, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let close = |x: &serde_json::Value, want: f64| (x.as_f64().unwrap() - want).abs() < 1e-9;
+    assert!(close(&v["values"]["結帳金額"], 220.0), "{json}");
+    assert!(close(&v["grads"]["數量"], 110.0), "{json}");
+    let (status, table, err) = bpc(&["run", "specs/fruit_zh.yaml", "--set", "數量=3"]);
+    assert_eq!(status, 0, "{err}");
+    assert!(table.contains("output `結帳金額` = 330"), "{table}");
+}
+
+/// Names of any script go everywhere a name goes: params, inputs, nodes (a
+/// call string and a mapping's `args`), `output`, `expect`, `train.loss` and
+/// the CSV columns of `data`.
+#[test]
+fn unicode_names_everywhere() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("unicode-names");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("d.csv"), "特徵,標籤\n1,2\n2,4\n3,6\n").unwrap();
+    let spec = dir.join("spec.yaml");
+    std::fs::write(
+        &spec,
+        "params:\n  權重: [[0.5]]\ninputs:\n  輸入: [[1]]\n  目標: [[2]]\nnodes:\n  \
+         預測: { op: matmul, args: [輸入, 權重] }\n  損失: mse(預測, 目標)\noutput: 損失\n\
+         expect:\n  values: { 損失: 10.5 }\n  grads: { 權重: [[-14]] }\n\
+         train: { loss: 損失, epochs: 50, lr: 0.05 }\n\
+         data: { csv: d.csv, columns: { 輸入: [特徵], 目標: [標籤] } }\n",
+    )
+    .unwrap();
+    let spec = spec.to_str().unwrap();
+    // With the data bound: mse([0.5, 1, 1.5], [2, 4, 6]) = (1.5² + 3² + 4.5²) / 3 = 10.5,
+    // d/d 權重 = 2/3 (0.5 - 2) 1 + 2/3 (1 - 4) 2 + 2/3 (1.5 - 6) 3 = -14.
+    let (status, out, err) = bpc(&["check", spec]);
+    assert_eq!(status, 0, "{out}{err}");
+    let trained = dir.join("trained.yaml");
+    let (status, out, err) = bpc(&["train", spec, "-o", trained.to_str().unwrap()]);
+    assert_eq!(status, 0, "{out}{err}");
+    let text = std::fs::read_to_string(&trained).unwrap();
+    assert!(text.contains("  權重: [[1.99"), "{text}");
+}

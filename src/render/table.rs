@@ -31,6 +31,11 @@ impl Default for TableOptions {
     }
 }
 
+/// Columns a text takes on a terminal: a CJK character takes two.
+fn cols(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
 /// The narrowest a value column is made to fit the width.
 const MIN_COLUMN: usize = 24;
 
@@ -75,7 +80,7 @@ pub fn render_titled(
     let out_lines = cell(
         &eval.values[plan.output],
         &opts,
-        width.saturating_sub(prefix.chars().count()),
+        width.saturating_sub(cols(&prefix)),
     );
     match out_lines.as_slice() {
         [one] => text.push_str(&format!("{prefix}{one}\n")),
@@ -109,12 +114,12 @@ pub fn render_titled(
     // columns share what is left of the width.
     let mut fixed = [0usize; 3];
     for (k, h) in header.iter().take(3).enumerate() {
-        fixed[k] = h.chars().count();
+        fixed[k] = cols(h);
     }
     for (slot, info) in &named {
         let cells = [
-            info.name.chars().count(),
-            info.kind.describe().chars().count(),
+            cols(&info.name),
+            cols(&info.kind.describe()),
             crate::tensor::shape_text(eval.values[*slot].shape()).len(),
         ];
         for (f, c) in fixed.iter_mut().zip(cells) {
@@ -156,7 +161,7 @@ pub fn render_titled(
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             for line in cell {
-                *w = (*w).max(line.chars().count());
+                *w = (*w).max(cols(line));
             }
         }
     }
@@ -168,7 +173,7 @@ pub fn render_titled(
                 let part = cell.get(i).map_or("", String::as_str);
                 line.push_str(part);
                 if k + 1 < row.len() {
-                    line.push_str(&" ".repeat(w - part.chars().count() + 2));
+                    line.push_str(&" ".repeat(w - cols(part) + 2));
                 }
             }
             text.push_str(line.trim_end());

@@ -208,9 +208,13 @@ pub enum Columns {
     Many(Vec<Sp<String>>),
 }
 
-/// True for a valid name: `[A-Za-z_][A-Za-z0-9_]*`.
+/// True for a valid name: a letter of any script or `_`, then letters,
+/// digits and `_` (Unicode's identifier rule, XID_Start then XID_Continue, as
+/// in Rust and Python): `n_X`, `_x1`, `數量`.
 pub fn is_valid_name(name: &str) -> bool {
     let mut chars = name.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    chars
+        .next()
+        .is_some_and(|c| c == '_' || unicode_ident::is_xid_start(c))
+        && chars.all(unicode_ident::is_xid_continue)
 }

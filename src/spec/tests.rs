@@ -92,4 +92,13 @@ fn names_follow_the_identifier_rule() {
     assert!(!is_valid_name("1x"));
     assert!(!is_valid_name("a-b"));
     assert!(!is_valid_name(""));
+    // Letters and digits of any script.
+    assert!(is_valid_name("數量"));
+    assert!(is_valid_name("結帳金額_2"));
+    assert!(is_valid_name("größe"));
+    assert!(is_valid_name("x١")); // Arabic-Indic digit one
+    assert!(!is_valid_name("١x"));
+    assert!(!is_valid_name("數量!"));
+    assert!(!is_valid_name("a b"));
+    assert!(!is_valid_name("x²")); // a superscript is not a digit of a name
 }
