@@ -148,3 +148,29 @@ fn unicode_names_everywhere() {
     let text = std::fs::read_to_string(&trained).unwrap();
     assert!(text.contains("  權重: [[1.99"), "{text}");
 }
+
+/// YAML 1.2's core schema: `y`, `n`, `yes`, `no`, `on` and `off` are the
+/// names they look like wherever a name goes (CSV columns, `output`,
+/// `train.loss`, a mapping node's `args`), not booleans.
+#[test]
+fn yaml_words_are_names() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("yaml-words");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("d.csv"), "x,y\n0,1\n1,0\n").unwrap();
+    let spec = dir.join("spec.yaml");
+    std::fs::write(
+        &spec,
+        "inputs:\n  x: [0]\n  y: [0]\n  on: 2\nparams:\n  w: 0.5\nnodes:\n  p: mul(x, w)\n  \
+         n: { op: mse, args: [p, y] }\n  off: mul(n, on)\noutput: off\ntrain: { loss: n, epochs: 1 }\n\
+         data: { csv: d.csv, columns: { x: x, y: y } }\n",
+    )
+    .unwrap();
+    let spec = spec.to_str().unwrap();
+    let (status, out, err) = bpc(&["run", spec]);
+    assert_eq!(status, 0, "{out}{err}");
+    // With the CSV bound: p = [0, 0.5], n = ((0 - 1)² + (0.5 - 0)²) / 2 = 0.625, off = 2n.
+    assert!(out.contains("output `off` = 1.25"), "{out}");
+    let (status, out, err) = bpc(&["train", spec]);
+    assert_eq!(status, 0, "{out}{err}");
+    assert!(out.contains("loss `n`"), "{out}");
+}

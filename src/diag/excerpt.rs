@@ -112,11 +112,14 @@ impl Excerpt {
             let body = body.strip_suffix('\r').unwrap_or(body);
             let end = start + body.len();
             shown.line_start = start;
+            // A clipped line is shown around its main label (the first span)
+            // if it has it, else around its first label.
+            let on_line = |(s, _, _): &&(Span, usize, usize)| s.start <= end && s.end >= start;
             let labelled = spans
-                .iter()
-                .filter(|(s, _, _)| s.start <= end && s.end >= start)
-                .map(|(s, _, _)| s.start.max(start))
-                .min();
+                .first()
+                .filter(on_line)
+                .or_else(|| spans.iter().filter(on_line).min_by_key(|(s, _, _)| s.start))
+                .map(|(s, _, _)| s.start.max(start));
             let chars = body.chars().count();
             let (ws, we) =
                 if chars <= MAX_LINE_CHARS && !body.contains(|c| term::is_unsafe(c) && c != '\t') {

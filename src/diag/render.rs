@@ -114,9 +114,15 @@ impl miette::Diagnostic for Rendered<'_> {
             self.d.label.as_deref().map(label),
             (span.start, span.len()),
         );
-        let related = related.iter().zip(&self.d.related).map(|(s, (_, l))| {
-            miette::LabeledSpan::new_with_span(Some(label(l)), (s.start, s.len()))
-        });
+        // A related label outside the part of a long line shown is left out.
+        let shown = |(s, (o, _)): &(&Span, &(Span, String))| !s.is_empty() || o.is_empty();
+        let related = related
+            .iter()
+            .zip(&self.d.related)
+            .filter(shown)
+            .map(|(s, (_, l))| {
+                miette::LabeledSpan::new_with_span(Some(label(l)), (s.start, s.len()))
+            });
         Some(Box::new(std::iter::once(primary).chain(related)))
     }
 }

@@ -12,7 +12,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::diag::{Diagnostic, Diagnostics, ErrorKind, Source, Sp, Span, did_you_mean};
 use crate::op::Op;
-use crate::spec::{self, Spec, TOP_LEVEL_KEYS};
+use crate::spec::{self, Spec};
 use crate::tensor::{Shape, Value};
 
 mod order;
@@ -155,12 +155,7 @@ pub fn build(spec: Arc<Spec>, bindings: &[Binding]) -> Result<Graph, Diagnostics
                 format!("unknown top-level key `{}`", key.value),
             )
             .at(b.src, key.span, "not a spec key")
-            .help(
-                match did_you_mean(&key.value, TOP_LEVEL_KEYS.iter().copied()) {
-                    Some(h) => h,
-                    None => format!("the keys of a spec are {}", backticked(TOP_LEVEL_KEYS)),
-                },
-            ),
+            .help(spec.unknown_key_help(key)),
         );
     }
     if let Some(expect) = &spec.expect {

@@ -244,7 +244,10 @@ impl<'s> Builder<'s> {
                     ),
                 )
                 .at(self.src, span, "wrong number of arguments")
-                .help(format!("write it as `{}`", def.usage())),
+                .help(match call.arity_hint(self.src, n) {
+                    Some(hint) => format!("{hint}; write the call as `{}`", def.usage()),
+                    None => format!("write it as `{}`", def.usage()),
+                }),
             );
         }
         let mut attrs = def.defaults();

@@ -84,6 +84,10 @@ fn parse_call(source: &Source, text: &str, span: Span) -> Result<Call, Diagnosti
                     "nothing between commas",
                 ));
             }
+            if let Some(gap) = t.find(char::is_whitespace).filter(|_| !t.contains('=')) {
+                let fixed = with_commas(&op.value, inner);
+                return Err(missing_comma(source, at(a + gap, a + gap), t, gap, &fixed));
+            }
             if let Some(eq) = t.find('=') {
                 let key = t[..eq].trim();
                 let val = t[eq + 1..].trim();
@@ -113,4 +117,65 @@ fn parse_call(source: &Source, text: &str, span: Span) -> Result<Call, Diagnosti
         }
     }
     Ok(Call { op, args, attrs })
+}
+
+/// `mul(price_Y n_X)`: two arguments with no `,` between them; `t` is the
+/// argument as written, `gap` where its first space is, `at` the gap's place.
+fn missing_comma(source: &Source, at: Span, t: &str, gap: usize, fixed: &str) -> Diagnostic {
+    let right = t[gap..].split_whitespace().next().unwrap_or("");
+    let end = at.start + (t.len() - t[gap..].trim_start().len()) - gap;
+    Diagnostic::new(
+        ErrorKind::Yaml,
+        format!(
+            "missing `,` between the arguments `{}` and `{right}`",
+            &t[..gap]
+        ),
+    )
+    .at(source, Span::new(at.start, end), "expected `,` here")
+    .help(format!("separate arguments with commas: `{fixed}`"))
+}
+
+/// The call with a `,` wherever an argument holds several words.
+fn with_commas(op: &str, inner: &str) -> String {
+    let args: Vec<&str> = inner
+        .split(',')
+        .flat_map(|p| match p.contains('=') {
+            true => vec![p.trim()],
+            false => p.split_whitespace().collect(),
+        })
+        .collect();
+    format!("{op}({})", args.join(", "))
+}
+
+/// True for text that reads like a call: `op(...)`, quoted or not.
+pub(super) fn looks_like_call(text: &str) -> bool {
+    let text = text.trim().trim_matches(['"', '\'']).trim();
+    text.ends_with(')')
+        && text
+            .split_once('(')
+            .is_some_and(|(op, _)| super::is_valid_name(op.trim()))
+}
+
+impl Call {
+    /// Why a call may have more arguments than its op takes (`expected`):
+    /// two numbers written `1,5` are two arguments, not a decimal.
+    pub fn arity_hint(&self, source: &Source, expected: usize) -> Option<String> {
+        if self.args.len() <= expected {
+            return None;
+        }
+        self.args.windows(2).find_map(|w| {
+            let (Arg::Number(_), Arg::Number(_)) = (&w[0].value, &w[1].value) else {
+                return None;
+            };
+            let text = &source.text;
+            (text.get(w[0].span.end..w[1].span.start)? == ",").then(|| {
+                let a = &text[w[0].span.start..w[0].span.end];
+                let b = &text[w[1].span.start..w[1].span.end];
+                format!(
+                    "`{a},{b}` is two arguments, `{a}` and `{b}`: write a decimal with a point, \
+                     `{a}.{b}`"
+                )
+            })
+        })
+    }
 }

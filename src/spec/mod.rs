@@ -6,6 +6,7 @@
 //! visitors, because `#[serde(untagged)]` would lose the spans.
 
 mod call;
+mod layout;
 mod located;
 mod parse;
 #[cfg(test)]
@@ -206,6 +207,33 @@ pub enum Columns {
     One(String),
     /// Several columns: a 2-D tensor `[rows, columns]`.
     Many(Vec<Sp<String>>),
+}
+
+impl Spec {
+    /// The help for an unknown top-level key: a near-miss key, a node written
+    /// without `nodes:` above it, or the list of keys.
+    pub fn unknown_key_help(&self, key: &Sp<String>) -> String {
+        if let Some(h) = crate::diag::did_you_mean(&key.value, TOP_LEVEL_KEYS.iter().copied()) {
+            return h;
+        }
+        // The rest of the key's line: `: mul(a, b)`.
+        let rest = self.source.text.get(key.span.end..).unwrap_or("");
+        let value = rest
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim_start_matches([':', ' ']);
+        if call::looks_like_call(value) {
+            return format!(
+                "`{}: {}` is a node: did you forget `nodes:`? Write `nodes:` on a line above \
+                 and indent the nodes under it",
+                key.value,
+                value.trim()
+            );
+        }
+        let keys: Vec<String> = TOP_LEVEL_KEYS.iter().map(|k| format!("`{k}`")).collect();
+        format!("the keys of a spec are {}", keys.join(", "))
+    }
 }
 
 /// True for a valid name: a letter of any script or `_`, then letters,

@@ -89,5 +89,8 @@ fn yaml_options(len: usize) -> serde_saphyr::Options {
     options.budget = Some(budget);
     options.with_snippet = false;
     options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::Error;
+    // YAML 1.2's core schema: only `true` and `false` are booleans, so that
+    // `y`, `n`, `yes`, `no`, `on` and `off` are the names they look like.
+    options.strict_booleans = true;
     options
 }

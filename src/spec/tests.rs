@@ -102,3 +102,22 @@ fn names_follow_the_identifier_rule() {
     assert!(!is_valid_name("a b"));
     assert!(!is_valid_name("x²")); // a superscript is not a digit of a name
 }
+
+#[test]
+fn a_missing_comma_is_named_and_the_fix_shown() {
+    let text = "nodes:\n  y: softmax(a  b, axis = 1)\noutput: y\n";
+    let spec = parse_str(text).unwrap();
+    let node = &spec.nodes[0];
+    let e = node
+        .def
+        .value
+        .to_call(&spec.source, node.def.span)
+        .unwrap_err();
+    assert_eq!(e.message, "missing `,` between the arguments `a` and `b`");
+    assert_eq!(
+        e.help.as_deref(),
+        Some("separate arguments with commas: `softmax(a, b, axis = 1)`")
+    );
+    let span = e.span.unwrap();
+    assert_eq!(&text[span.start..span.end], "  ");
+}

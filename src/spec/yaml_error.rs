@@ -1,5 +1,7 @@
 //! serde-saphyr's errors reworded for people who write specs.
 
+use super::call::looks_like_call;
+use super::layout::{self, TAB_HELP};
 use super::limits;
 use super::located::span_of;
 use crate::diag::{Diagnostic, ErrorKind, Source, Span};
@@ -15,6 +17,17 @@ pub(super) fn yaml_error(source: &Source, e: &serde_saphyr::Error) -> Diagnostic
         inner = error.without_snippet();
     }
     let yaml = ErrorKind::Yaml;
+    let span = e.location().and_then(|l| span_of(&l, Some(&source.text)));
+    // A tab or a misindented line near the error explains it better, and at
+    // the right line (the parser often notices a line later).
+    let layout = |tab_message: bool| {
+        let m = layout::mistake(&source.text, span?.start, tab_message)?;
+        Some(
+            Diagnostic::new(yaml, m.message)
+                .at(source, m.span, m.label)
+                .help(m.help),
+        )
+    };
     let (kind, message, label, help): (ErrorKind, String, &str, Option<String>) = match inner {
         E::Budget { breach, .. } => {
             let (message, help) = budget_message(breach, source.text.len());
@@ -30,6 +43,9 @@ pub(super) fn yaml_error(source: &Source, e: &serde_saphyr::Error) -> Diagnostic
             expected,
             ..
         } => {
+            if let Some(d) = layout(false) {
+                return d;
+            }
             let found = describe_found(unexpected);
             let help = type_help(unexpected, expected);
             (
@@ -89,6 +105,21 @@ pub(super) fn yaml_error(source: &Source, e: &serde_saphyr::Error) -> Diagnostic
                     .into(),
             ),
         ),
+        E::InvalidBooleanStrict { .. } => {
+            let text = span
+                .and_then(|s| source.text.get(s.start..s.end))
+                .unwrap_or("");
+            (
+                ErrorKind::BadValue,
+                format!("`{text}` is not a boolean"),
+                "not `true` or `false`",
+                Some(
+                    "write `true` or `false`: bpc reads YAML 1.2, where `yes`, `no`, `on`, `off`, \
+                     `y` and `n` are words, not booleans"
+                        .into(),
+                ),
+            )
+        }
         E::Eof { .. } => (
             yaml,
             "the file ends in the middle of a value".into(),
@@ -103,8 +134,11 @@ pub(super) fn yaml_error(source: &Source, e: &serde_saphyr::Error) -> Diagnostic
                 None => &message,
             };
             let message = message.trim().trim_end_matches('.').to_string();
+            if let Some(d) = layout(message.contains("tab")) {
+                return d;
+            }
             let help = if message.contains("tabs") {
-                "indent with spaces: YAML does not allow tabs".to_string()
+                TAB_HELP.to_string()
             } else if message == "expected mapping start" {
                 return Diagnostic::new(
                     yaml,
@@ -121,7 +155,7 @@ pub(super) fn yaml_error(source: &Source, e: &serde_saphyr::Error) -> Diagnostic
         }
     };
     let d = Diagnostic::new(kind, message).maybe_help(help);
-    match e.location().and_then(|l| span_of(&l, Some(&source.text))) {
+    match span {
         Some(span) => d.at(source, span, label),
         None => d.at(source, Span::new(0, 0), ""),
     }
@@ -211,6 +245,17 @@ fn type_help(unexpected: &str, expected: &str) -> String {
     }
     if expected.starts_with("a number or a list of numbers") {
         return "every element of a tensor is a number, like `[[1, 2], [3, 4]]`".into();
+    }
+    let string = unexpected
+        .strip_prefix("string \"")
+        .and_then(|s| s.strip_suffix('"'));
+    if let Some(call) = string.filter(|s| looks_like_call(s))
+        && expected.starts_with("a number, a list")
+    {
+        return format!(
+            "`{call}` is a call, so this is a node: did you forget `nodes:` above it? \
+             (`inputs` and `params` hold numbers)"
+        );
     }
     if expected.starts_with("a number, a list") {
         return "a value is a number (`2`), a rectangular list (`[[1, 2], [3, 4]]`) \
