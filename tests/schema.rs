@@ -17,27 +17,33 @@ const MODELINE: &str = "# yaml-language-server: $schema=../schema/bpc-spec.json"
 
 /// Fixtures with a mistake of structure: the schema rejects them.
 const REJECTED: &[&str] = &[
-    "arity",               // per-op call patterns count the arguments
-    "bad_attribute_value", // axis=rows, alpha: small, axis=0.5
-    "bad_name",            // 1x, my-input: names are identifiers
-    "bool_value",          // a value is a number, a list or an init
-    "empty",               // an empty file is not a mapping
-    "init_negative_shape", // shape entries are >= 0
-    "init_unknown",        // init is one of six names
-    "init_unknown_field",  // an init takes only its own keys
-    "missing_output",      // output is required
-    "nested_call",         // arguments are names or numbers, never calls
-    "node_is_number",      // a node is a call or a mapping
-    "node_missing_op",     // the mapping form needs op
-    "nodes_not_a_mapping", // nodes is a mapping
-    "non_numeric_literal", // tensor elements are numbers
-    "not_a_call",          // a call has the form op(...)
-    "null_value",          // a value cannot be empty
-    "ragged_depth",        // all elements of a list are numbers, or all lists
-    "several_errors",      // `outptu`, `mull(...)`, keepdims=1
-    "spec_not_a_mapping",  // a spec is a mapping
-    "unknown_attribute",   // softmax takes axis, not axes
-    "unknown_op",          // mull is not an op
+    "arity",                    // per-op call patterns count the arguments
+    "bad_attribute_value",      // axis=rows, alpha: small, axis=0.5
+    "bad_name",                 // 1x, my-input: names are identifiers
+    "boolean_word",             // shuffle: yes is a string (YAML 1.2), not a boolean
+    "bool_value",               // a value is a number, a list or an init
+    "decimal_comma",            // mul(x, 1,5): the call pattern counts three arguments
+    "empty",                    // an empty file is not a mapping
+    "init_negative_shape",      // shape entries are >= 0
+    "init_unknown",             // init is one of six names
+    "init_unknown_field",       // an init takes only its own keys
+    "long_line",                // data rows are numbers, not `yes`
+    "missing_comma",            // mul(price_Y n_X) is not an argument list
+    "missing_output",           // output is required
+    "nested_call",              // arguments are names or numbers, never calls
+    "node_is_number",           // a node is a call or a mapping
+    "node_missing_op",          // the mapping form needs op
+    "nodes_forgotten",          // fruit_price is not a top-level key
+    "nodes_forgotten_indented", // an input's value is a number, not a call
+    "nodes_not_a_mapping",      // nodes is a mapping
+    "non_numeric_literal",      // tensor elements are numbers
+    "not_a_call",               // a call has the form op(...)
+    "null_value",               // a value cannot be empty
+    "ragged_depth",             // all elements of a list are numbers, or all lists
+    "several_errors",           // `outptu`, `mull(...)`, keepdims=1
+    "spec_not_a_mapping",       // a spec is a mapping
+    "unknown_attribute",        // softmax takes axis, not axes
+    "unknown_op",               // mull is not an op
     "unknown_top_level_key",
 ];
 
@@ -107,7 +113,11 @@ const NOT_YAML_DATA: &[(&str, &str)] = &[
         "1e400 is a number to a schema; only f64 overflows",
     ),
     ("non_utf8", "not UTF-8 text"),
+    ("indent_one_space", "a YAML syntax error"),
+    ("indent_top_level_key", "a YAML syntax error"),
+    ("tab_first_line", "a YAML syntax error"),
     ("tab_indent", "a YAML syntax error"),
+    ("tab_under_inputs", "a YAML syntax error"),
     ("yaml_syntax", "a YAML syntax error"),
 ];
 

@@ -21,8 +21,12 @@ use crate::train::optim;
 /// Where the schema says it comes from (draft 2020-12).
 pub const DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";
 
-/// A name of an input, param or node, as `spec::is_valid_name` accepts it.
-pub const NAME_PATTERN: &str = "[A-Za-z_][A-Za-z0-9_]*";
+/// A name of an input, param or node. `spec::is_valid_name` takes letters
+/// and digits of any script (Unicode's XID_Start/XID_Continue), which the
+/// regular expressions of JSON Schema validators cannot all say (Python's and
+/// JavaScript's differ on `\w` and `\p{..}`): here any character outside
+/// ASCII is let through, and bpc checks the exact rule.
+pub const NAME_PATTERN: &str = "[A-Za-z_\\u0080-\\uFFFF][A-Za-z0-9_\\u0080-\\uFFFF]*";
 
 /// The whole schema.
 pub fn schema() -> Json {
