@@ -132,6 +132,8 @@ pub fn load_with(
     timings: &mut Timings,
 ) -> Result<Plan, Diagnostics> {
     let spec = parse_file(path, timings)?;
+    // The node budget holds before any data is read.
+    graph::check_size(&spec)?;
     let mut bindings = Vec::new();
     if let Some(policy) = data {
         bindings.extend(timings.time("load data", || crate::data::bindings(&spec, path, policy))?);

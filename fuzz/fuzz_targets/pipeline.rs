@@ -1,6 +1,14 @@
 //! The whole pipeline on arbitrary bytes: text -> spec -> graph -> plan ->
-//! forward -> backward -> table and JSON, and every diagnostic rendered.
-//! Any panic, hang or out-of-memory is a bug; errors are fine.
+//! forward -> backward -> table and JSON, and every diagnostic rendered; the
+//! same bytes as a CSV file. Any panic, hang or out-of-memory is a bug;
+//! errors are fine.
+//!
+//! Large shapes are not skipped: every plan that compiles must keep within
+//! the limits (each value, and what each op builds inside, at most
+//! `graph::MAX_ELEMENTS`; all values at most `graph::MAX_TOTAL_ELEMENTS`),
+//! asserted here, so a limit the compiler forgets to check is a crash.
+//! Only then is a plan over a small evaluation budget left unevaluated: big
+//! graphs within the limits are slow, not wrong.
 //!
 //! Run: `cargo fuzz run pipeline -s none -- -max_total_time=600 -rss_limit_mb=2048`
 
@@ -16,8 +24,8 @@ use libfuzzer_sys::fuzz_target;
 /// inputs only slow the search down.
 const MAX_INPUT: usize = 16 * 1024;
 
-/// Plans holding more elements than this (over all slots) are built but not
-/// evaluated: evaluating a legitimately big graph is slow, not a bug.
+/// Plans holding more elements than this (over all slots, and inside each
+/// op) are checked against the limits but not evaluated.
 const MAX_EVAL_ELEMENTS: usize = 1 << 20;
 
 /// Multiply-adds of one matmul above which a plan is not evaluated.
@@ -28,6 +36,10 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     let text = String::from_utf8_lossy(data);
+    // The same bytes as a data file: errors show one cell, at its place.
+    if let Err(ds) = bpc::data::csv::parse_text("fuzz.csv", &text) {
+        show(&ds);
+    }
     let source = Source::new("fuzz.yaml", text.as_ref());
     let spec = match spec::parse(&source) {
         Ok(s) => s,
@@ -38,6 +50,7 @@ fuzz_target!(|data: &[u8]| {
         Err(ds) => return show(&ds),
     };
     let plan = plan::compile(graph);
+    within_limits(&plan);
     if !small_enough(&plan) {
         return;
     }
@@ -61,8 +74,54 @@ fn show(ds: &Diagnostics) {
     }
 }
 
+/// Elements of a shape (`usize::MAX` past what a `usize` counts).
+fn elements(shape: &[usize]) -> usize {
+    shape
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .unwrap_or(usize::MAX)
+}
+
+/// What every compiled plan must satisfy, whatever its size: the limits the
+/// graph stage promises, including what each op builds inside (the op
+/// table's `largest`).
+fn within_limits(plan: &bpc::plan::Plan) {
+    let mut total = 0usize;
+    for s in &plan.slots {
+        let n = elements(&s.shape);
+        assert!(n <= graph::MAX_ELEMENTS, "`{}` has {n} elements", s.name);
+        total = total.saturating_add(n);
+    }
+    assert!(total <= graph::MAX_TOTAL_ELEMENTS, "{total} elements in all");
+    for step in &plan.steps {
+        let args: Vec<&[usize]> = step
+            .args()
+            .iter()
+            .map(|&a| plan.info(a).shape.as_slice())
+            .collect();
+        let out = &plan.info(step.out).shape;
+        let inner = step.op.def().largest.elements(&args, out);
+        assert!(
+            inner <= graph::MAX_ELEMENTS,
+            "`{}` builds {inner} elements inside",
+            plan.info(step.out).name
+        );
+    }
+}
+
 /// True when the plan is cheap to evaluate.
 fn small_enough(plan: &bpc::plan::Plan) -> bool {
+    let inner = plan.steps.iter().map(|step| {
+        let args: Vec<&[usize]> = step
+            .args()
+            .iter()
+            .map(|&a| plan.info(a).shape.as_slice())
+            .collect();
+        step.op.def().largest.elements(&args, &plan.info(step.out).shape)
+    });
+    if inner.clone().any(|n| n > MAX_EVAL_ELEMENTS) {
+        return false;
+    }
     let mut total: usize = 0;
     for s in &plan.slots {
         let n = s.shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
@@ -75,7 +134,10 @@ fn small_enough(plan: &bpc::plan::Plan) -> bool {
         return false;
     }
     plan.steps.iter().all(|step| {
-        // A matmul-like step costs about (elements of a) x (last axis of b).
+        // A matrix product costs about (elements of a) x (last axis of b).
+        if !matches!(step.op, bpc::op::Op::Matmul | bpc::op::Op::Affine) {
+            return true;
+        }
         let args = step.args();
         let a: usize = plan.info(args[0]).shape.iter().product();
         let b_last = args.get(1).and_then(|&b| plan.info(b).shape.last().copied()).unwrap_or(1);

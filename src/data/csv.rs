@@ -116,9 +116,16 @@ pub fn parse<R: BufRead>(
                 groups = choose(&names)?;
             }
             kept_per_row = groups.iter().map(Vec::len).sum();
+            // Allocated at their final size when the rows are counted and
+            // fit the limits (more rows than that are refused below anyway).
+            let widest = groups.iter().map(Vec::len).max().unwrap_or(0);
+            let rows_hint = limits.rows_hint.unwrap_or(0);
+            let fits = rows_hint.saturating_mul(widest) <= limits.per_group
+                && rows_hint.saturating_mul(kept_per_row) <= limits.total;
+            let reserve = if fits { rows_hint } else { 0 };
             bufs = groups
                 .iter()
-                .map(|g| Vec::with_capacity(limits.rows_hint.unwrap_or(0).saturating_mul(g.len())))
+                .map(|g| Vec::with_capacity(reserve * g.len()))
                 .collect();
             header = Some(names);
             continue;

@@ -15,6 +15,7 @@ use crate::op::Op;
 use crate::spec::{self, Spec};
 use crate::tensor::{Shape, Value};
 
+mod limits;
 mod order;
 mod resolve;
 mod shapes;
@@ -22,15 +23,9 @@ mod values;
 
 use order::stable_toposort;
 
+pub use limits::{MAX_ELEMENTS, MAX_NODES, MAX_TOTAL_ELEMENTS, check_size};
 use values::declared_elements;
 pub use values::{format_literal, value_of};
-
-/// The most elements one literal, init or node value may hold (400 MB of f64).
-pub const MAX_ELEMENTS: usize = 50_000_000;
-
-/// The most elements the values of one graph may hold together (1.6 GB of
-/// f64, and as much again for the gradients).
-pub const MAX_TOTAL_ELEMENTS: usize = 4 * MAX_ELEMENTS;
 
 /// What a vertex of the graph is.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -123,6 +118,7 @@ impl Graph {
 
 /// Builds and validates the graph of `spec`, with `bindings` applied to its leaves.
 pub fn build(spec: Arc<Spec>, bindings: &[Binding]) -> Result<Graph, Diagnostics> {
+    check_size(&spec)?;
     let spec_arc = spec.clone();
     let spec: &Spec = &spec;
     let mut b = Builder {
@@ -147,6 +143,7 @@ pub fn build(spec: Arc<Spec>, bindings: &[Binding]) -> Result<Graph, Diagnostics
             .fold(0usize, usize::saturating_add)
             > MAX_TOTAL_ELEMENTS,
         calls: Vec::new(),
+        pending: Vec::new(),
     };
     for key in &spec.unknown_keys {
         b.error(
@@ -227,6 +224,10 @@ pub fn build(spec: Arc<Spec>, bindings: &[Binding]) -> Result<Graph, Diagnostics
     if !b.errors.is_empty() {
         return Err(b.errors);
     }
+    // Every shape fits the limits: only now are the inits generated.
+    for (i, init) in std::mem::take(&mut b.pending) {
+        b.dag[i].value = Some(init.generate());
+    }
     // Evaluation order: leaves in file order, literals, then nodes topologically.
     let mut order = b.leaves.clone();
     order.extend(
@@ -284,6 +285,8 @@ struct Builder<'s> {
     leaves_too_big: bool,
     /// Each resolved node's call, kept for shape inference.
     calls: Vec<ResolvedCall>,
+    /// Leaves whose init is generated once the graph fits its limits.
+    pending: Vec<(NodeIndex, values::PendingInit)>,
 }
 
 /// A node's resolved call: its vertex, its arguments' vertices and the call's span.
@@ -298,6 +301,11 @@ struct ResolvedCall {
 impl<'s> Builder<'s> {
     fn error(&mut self, d: Diagnostic) {
         self.errors.push(d);
+    }
+
+    /// True when leaf `i` waits for its init.
+    fn is_pending(&self, i: NodeIndex) -> bool {
+        self.pending.iter().any(|(j, _)| *j == i)
     }
 
     fn unknown_name(&self, name: &str, span: Span, what: &str) -> Diagnostic {

@@ -3,7 +3,8 @@
 
 use petgraph::graph::NodeIndex;
 
-use super::values::{declared_elements, format_literal, over_total, value_of};
+use super::limits::over_total;
+use super::values::{Leaf, declared_elements, format_literal, leaf_of};
 use super::{
     BindMode, Binding, Builder, Item, Kind, MAX_ELEMENTS, MAX_TOTAL_ELEMENTS, ResolvedCall,
     placeholder,
@@ -34,7 +35,7 @@ impl<'s> Builder<'s> {
             };
             let before = self.declared;
             self.declared = self.declared.saturating_add(n.min(MAX_ELEMENTS + 1));
-            let value = if self.leaves_too_big {
+            let leaf = if self.leaves_too_big {
                 if before <= MAX_TOTAL_ELEMENTS
                     && self.declared > MAX_TOTAL_ELEMENTS
                     && n <= MAX_ELEMENTS
@@ -43,8 +44,8 @@ impl<'s> Builder<'s> {
                 }
                 None
             } else {
-                match value_of(self.src, &e.def) {
-                    Ok(v) => Some(v),
+                match leaf_of(self.src, &e.def) {
+                    Ok(l) => Some(l),
                     Err(d) if !rebound => {
                         self.error(d);
                         None
@@ -52,13 +53,18 @@ impl<'s> Builder<'s> {
                     Err(_) => None,
                 }
             };
-            self.elements = self
-                .elements
-                .saturating_add(value.as_ref().map_or(0, |v| v.len()));
-            let shape = value
+            let shape = leaf
                 .as_ref()
-                .map(|v| v.shape().to_vec())
+                .map(|l| l.shape().to_vec())
                 .unwrap_or_default();
+            if leaf.is_some() && !rebound {
+                self.elements = self.elements.saturating_add(shape.iter().product());
+            }
+            let (value, pending) = match leaf {
+                Some(Leaf::Ready(v)) => (Some(v), None),
+                Some(Leaf::Pending(p)) => (None, Some(p)),
+                None => (None, None),
+            };
             let item = Item {
                 name: e.name.value.clone(),
                 kind,
@@ -68,6 +74,9 @@ impl<'s> Builder<'s> {
             };
             if let Some(i) = self.declare(&e.name, item) {
                 self.leaves.push(i);
+                if let Some(p) = pending {
+                    self.pending.push((i, p));
+                }
             }
         }
     }
@@ -78,8 +87,10 @@ impl<'s> Builder<'s> {
             let found = self.names.get(bind.name.as_str()).copied();
             match (found, bind.mode) {
                 (Some(i), BindMode::Replace) => {
+                    // A leaf's shape is known once it has a value or an init.
+                    let known = self.dag[i].value.is_some() || self.is_pending(i);
                     let item = &mut self.dag[i];
-                    let old = item.value.as_ref().map(|v| v.shape().to_vec());
+                    let old = known.then(|| item.shape.clone());
                     if old.as_deref().is_some_and(|s| s != bind.value.shape()) {
                         let old = old.unwrap_or_default();
                         let d = Diagnostic::new(
@@ -101,12 +112,16 @@ impl<'s> Builder<'s> {
                     } else {
                         item.shape = bind.value.shape().to_vec();
                         item.value = Some(bind.value.clone());
+                        // The init it replaces is never generated.
+                        self.pending.retain(|(j, _)| *j != i);
                     }
                 }
                 (Some(i), BindMode::Data) => {
                     let item = &mut self.dag[i];
                     item.shape = bind.value.shape().to_vec();
                     item.value = Some(bind.value.clone());
+                    self.elements = self.elements.saturating_add(bind.value.len());
+                    self.pending.retain(|(j, _)| *j != i);
                 }
                 (None, BindMode::Data) if !node_names.contains(&bind.name.as_str()) => {
                     let item = Item {
@@ -119,6 +134,7 @@ impl<'s> Builder<'s> {
                     let i = self.dag.add_node(item);
                     self.names.insert(bind.name.as_str(), i);
                     self.leaves.push(i);
+                    self.elements = self.elements.saturating_add(bind.value.len());
                 }
                 (None, _) => {
                     let leaves = spec

@@ -6,9 +6,10 @@ use petgraph::algo::kosaraju_scc;
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 
-use super::values::{over_total, too_big};
+use super::limits::{over_total, too_big};
 use super::{Builder, Kind, MAX_ELEMENTS, MAX_TOTAL_ELEMENTS, ResolvedCall};
 use crate::diag::{Diagnostic, ErrorKind};
+use crate::op::{Largest, Op};
 use crate::tensor::shape_text;
 
 impl Builder<'_> {
@@ -128,12 +129,17 @@ impl Builder<'_> {
                         .iter()
                         .try_fold(1usize, |a, &d| a.checked_mul(d))
                         .unwrap_or(usize::MAX);
+                    // What the op builds inside (a loss compares its
+                    // arguments broadcast together), from the op table.
+                    let inner = op.def().largest.elements(&shapes, &shape);
                     let name = &self.dag[i].name;
                     let limit = if n > MAX_ELEMENTS {
                         Some(too_big(self.src, *span, n).help(format!(
                             "`{name}` has shape {}: check the shapes of its arguments",
                             shape_text(&shape)
                         )))
+                    } else if inner > MAX_ELEMENTS {
+                        Some(inner_too_big(self.src, *span, name, op, &shapes, inner))
                     } else if self.elements.saturating_add(n) > MAX_TOTAL_ELEMENTS {
                         Some(over_total(self.src, *span, name, n))
                     } else {
@@ -172,4 +178,33 @@ impl Builder<'_> {
             }
         }
     }
+}
+
+/// An op whose result fits, but whose kernels would build a tensor of
+/// `inner` elements (more than [`MAX_ELEMENTS`]).
+fn inner_too_big(
+    src: &crate::diag::Source,
+    span: crate::diag::Span,
+    name: &str,
+    op: Op,
+    shapes: &[&[usize]],
+    inner: usize,
+) -> Diagnostic {
+    let args: Vec<String> = shapes.iter().map(|s| shape_text(s)).collect();
+    let how = match op.def().largest {
+        Largest::Broadcast => format!("broadcasts {} together", args.join(" and ")),
+        Largest::ResultOrArg => format!("works on {}", args.join(", ")),
+    };
+    Diagnostic::new(
+        ErrorKind::Limit,
+        format!(
+            "`{name}` = {}(...) {how}: {inner} elements inside the op; bpc allows at most {MAX_ELEMENTS}",
+            op.name()
+        ),
+    )
+    .at(src, span, "too large inside")
+    .help(
+        "check the shapes of its arguments: a column [n, 1] against a row [n] broadcasts \
+         to [n, n]; make both [n, 1] or both [n]",
+    )
 }

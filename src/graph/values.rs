@@ -1,6 +1,8 @@
-//! Leaf values: literals checked and converted, inits generated, within limits.
+//! Leaf values: literals checked and converted, inits checked (and generated
+//! once the graph fits its limits).
 
-use super::{MAX_ELEMENTS, MAX_TOTAL_ELEMENTS, backticked};
+use super::limits::too_big;
+use super::{MAX_ELEMENTS, backticked};
 use crate::diag::{Diagnostic, ErrorKind, Source, Sp, Span, did_you_mean};
 use crate::init::{self, INIT_NAMES, Init};
 use crate::spec::{self, ValueDef};
@@ -13,6 +15,52 @@ pub fn format_literal(x: f64) -> String {
 
 /// The value of a leaf definition, or why it has none.
 pub fn value_of(src: &Source, def: &Sp<ValueDef>) -> Result<Value, Diagnostic> {
+    Ok(match leaf_of(src, def)? {
+        Leaf::Ready(v) => v,
+        Leaf::Pending(p) => p.generate(),
+    })
+}
+
+/// A leaf's value, or the init that makes it: inits are generated only once
+/// the whole graph is known to fit its limits.
+pub(super) enum Leaf {
+    /// A literal, already in memory.
+    Ready(Value),
+    /// An init, checked but not generated.
+    Pending(PendingInit),
+}
+
+/// A checked init, not generated yet.
+pub(super) struct PendingInit {
+    init: Init,
+    /// Its shape.
+    pub shape: Vec<usize>,
+    seed: u64,
+}
+
+impl PendingInit {
+    /// The init's values.
+    pub fn generate(self) -> Value {
+        let data = init::generate(self.init, &self.shape, self.seed);
+        match Array::from_shape_vec(ndarray::IxDyn(&self.shape), data) {
+            Ok(a) => Value::from_array(a),
+            Err(_) => Value::Scalar(f64::NAN),
+        }
+    }
+}
+
+impl Leaf {
+    /// The leaf's shape.
+    pub fn shape(&self) -> &[usize] {
+        match self {
+            Leaf::Ready(v) => v.shape(),
+            Leaf::Pending(p) => &p.shape,
+        }
+    }
+}
+
+/// The leaf a definition gives, or why it gives none; nothing is generated.
+pub(super) fn leaf_of(src: &Source, def: &Sp<ValueDef>) -> Result<Leaf, Diagnostic> {
     match &def.value {
         ValueDef::Literal { shape, data } => {
             if data.len() > MAX_ELEMENTS {
@@ -21,7 +69,7 @@ pub fn value_of(src: &Source, def: &Sp<ValueDef>) -> Result<Value, Diagnostic> {
             let arr = Array::from_shape_vec(ndarray::IxDyn(shape), data.clone()).map_err(|e| {
                 Diagnostic::new(ErrorKind::BadTensor, e.to_string()).at(src, def.span, "")
             })?;
-            Ok(Value::from_array(arr))
+            Ok(Leaf::Ready(Value::from_array(arr)))
         }
         ValueDef::Bad { message, span } => {
             Err(Diagnostic::new(ErrorKind::BadTensor, message.clone())
@@ -36,7 +84,7 @@ pub fn value_of(src: &Source, def: &Sp<ValueDef>) -> Result<Value, Diagnostic> {
                 )
                 .help("a tensor is a rectangular nested list of numbers, like `[[1, 2], [3, 4]]`"))
         }
-        ValueDef::Init(init) => init_value(src, init),
+        ValueDef::Init(init) => init_leaf(src, init).map(Leaf::Pending),
     }
 }
 
@@ -56,28 +104,7 @@ pub(super) fn declared_elements(def: &ValueDef) -> usize {
     }
 }
 
-pub(super) fn over_total(src: &Source, span: Span, name: &str, n: usize) -> Diagnostic {
-    Diagnostic::new(
-        ErrorKind::Limit,
-        format!(
-            "`{name}` ({n} elements) brings the graph's values over {MAX_TOTAL_ELEMENTS} elements \
-             in all, the most bpc allows"
-        ),
-    )
-    .at(src, span, "over the limit from here")
-    .help("use smaller shapes")
-}
-
-pub(super) fn too_big(src: &Source, span: Span, n: usize) -> Diagnostic {
-    Diagnostic::new(
-        ErrorKind::Limit,
-        format!("this tensor would have {n} elements; bpc allows at most {MAX_ELEMENTS}"),
-    )
-    .at(src, span, "too large")
-    .help("use a smaller shape")
-}
-
-fn init_value(src: &Source, def: &spec::InitDef) -> Result<Value, Diagnostic> {
+fn init_leaf(src: &Source, def: &spec::InitDef) -> Result<PendingInit, Diagnostic> {
     let shape_span = def.shape.span;
     let mut shape = Vec::new();
     let mut total: usize = 1;
@@ -124,8 +151,5 @@ fn init_value(src: &Source, def: &spec::InitDef) -> Result<Value, Diagnostic> {
         }
     };
     let seed = def.seed.as_ref().map(|s| s.value).unwrap_or(0);
-    let data = init::generate(init, &shape, seed);
-    let arr = Array::from_shape_vec(ndarray::IxDyn(&shape), data)
-        .map_err(|e| Diagnostic::new(ErrorKind::BadValue, e.to_string()))?;
-    Ok(Value::from_array(arr))
+    Ok(PendingInit { init, shape, seed })
 }

@@ -46,6 +46,51 @@ pub struct OpDef {
     pub nan_cause: &'static str,
     /// Where finite differences of it cannot be trusted.
     pub hazards: &'static [Hazard],
+    /// The largest tensor its kernels build, checked against the element
+    /// limit before anything is allocated.
+    pub largest: Largest,
+}
+
+/// The largest tensor an op's kernels hold while they compute it, forward or
+/// backward, as a rule over its arguments' shapes. A small result does not
+/// make a small op: `mse(a, b)` with `a` of shape [200000, 1] and `b` of
+/// shape [200000] is a scalar, but compares them at [200000, 200000]. The
+/// graph's shape pass counts this against the element limit at compile time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Largest {
+    /// Nothing larger than its result or one of its arguments.
+    ResultOrArg,
+    /// The broadcast of its first two arguments: a binary elementwise op's
+    /// gradients before they are summed back to each argument's shape, and
+    /// the elementwise terms of `mse` and `bce`.
+    Broadcast,
+}
+
+impl Largest {
+    /// Elements of the largest tensor, for arguments of shapes `args` and a
+    /// result of shape `result` (`usize::MAX` past what a `usize` counts).
+    pub fn elements(&self, args: &[&[usize]], result: &[usize]) -> usize {
+        let count = |s: &[usize]| {
+            s.iter()
+                .try_fold(1usize, |a, &d| a.checked_mul(d))
+                .unwrap_or(usize::MAX)
+        };
+        let own = args
+            .iter()
+            .map(|a| count(a))
+            .chain(std::iter::once(count(result)))
+            .max()
+            .unwrap_or(0);
+        match self {
+            Largest::ResultOrArg => own,
+            Largest::Broadcast => match (args.first(), args.get(1)) {
+                (Some(a), Some(b)) => {
+                    crate::broadcast::broadcast_shapes(a, b).map_or(own, |s| own.max(count(&s)))
+                }
+                _ => own,
+            },
+        }
+    }
 }
 
 /// One argument of an op.

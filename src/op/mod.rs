@@ -116,7 +116,8 @@ pub mod map;
 pub mod table;
 
 pub use def::{
-    ArgDef, AttrDef, AttrDefault, AttrKind, AttrValue, Attrs, Formula, Grad, Hazard, OpDef, Role,
+    ArgDef, AttrDef, AttrDefault, AttrKind, AttrValue, Attrs, Formula, Grad, Hazard, Largest,
+    OpDef, Role,
 };
 pub use map::Map;
 pub use table::{OPS, op_def};

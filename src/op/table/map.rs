@@ -1,7 +1,7 @@
 //! The table entries of the elementwise ops ([`Map`]).
 
 use super::{BROADCAST, FLOWS_IN, KINK_AT_ZERO, SAME_SHAPE, local, result};
-use crate::op::def::{AttrDef, AttrDefault, AttrKind, AttrValue, OpDef};
+use crate::op::def::{AttrDef, AttrDefault, AttrKind, AttrValue, Largest, OpDef};
 use crate::op::{Map, Op};
 
 pub static ADD: OpDef = OpDef {
@@ -14,6 +14,7 @@ pub static ADD: OpDef = OpDef {
     shape: BROADCAST,
     nan_cause: FLOWS_IN,
     hazards: &[],
+    largest: Largest::Broadcast,
 };
 
 pub static SUB: OpDef = OpDef {
@@ -26,6 +27,7 @@ pub static SUB: OpDef = OpDef {
     shape: BROADCAST,
     nan_cause: FLOWS_IN,
     hazards: &[],
+    largest: Largest::Broadcast,
 };
 
 pub static MUL: OpDef = OpDef {
@@ -38,6 +40,7 @@ pub static MUL: OpDef = OpDef {
     shape: BROADCAST,
     nan_cause: FLOWS_IN,
     hazards: &[],
+    largest: Largest::Broadcast,
 };
 
 pub static DIV: OpDef = OpDef {
@@ -53,6 +56,7 @@ pub static DIV: OpDef = OpDef {
     shape: BROADCAST,
     nan_cause: "division by zero",
     hazards: &[],
+    largest: Largest::Broadcast,
 };
 
 pub static POW: OpDef = OpDef {
@@ -68,6 +72,7 @@ pub static POW: OpDef = OpDef {
     shape: BROADCAST,
     nan_cause: "a power of a negative or zero base, or an overflow",
     hazards: &[],
+    largest: Largest::Broadcast,
 };
 
 pub static NEG: OpDef = OpDef {
@@ -80,6 +85,7 @@ pub static NEG: OpDef = OpDef {
     shape: SAME_SHAPE,
     nan_cause: FLOWS_IN,
     hazards: &[],
+    largest: Largest::ResultOrArg,
 };
 
 pub static EXP: OpDef = OpDef {
@@ -92,6 +98,7 @@ pub static EXP: OpDef = OpDef {
     shape: SAME_SHAPE,
     nan_cause: "overflow in exp (the argument is too large)",
     hazards: &[],
+    largest: Largest::ResultOrArg,
 };
 
 pub static LOG: OpDef = OpDef {
@@ -104,6 +111,7 @@ pub static LOG: OpDef = OpDef {
     shape: SAME_SHAPE,
     nan_cause: "log of a non-positive number",
     hazards: &[],
+    largest: Largest::ResultOrArg,
 };
 
 pub static SQRT: OpDef = OpDef {
@@ -116,6 +124,7 @@ pub static SQRT: OpDef = OpDef {
     shape: SAME_SHAPE,
     nan_cause: "square root of a negative number",
     hazards: &[],
+    largest: Largest::ResultOrArg,
 };
 
 pub static SQUARE: OpDef = OpDef {
@@ -128,6 +137,7 @@ pub static SQUARE: OpDef = OpDef {
     shape: SAME_SHAPE,
     nan_cause: FLOWS_IN,
     hazards: &[],
+    largest: Largest::ResultOrArg,
 };
 
 pub static ABS: OpDef = OpDef {
@@ -144,6 +154,7 @@ pub static ABS: OpDef = OpDef {
     shape: SAME_SHAPE,
     nan_cause: FLOWS_IN,
     hazards: KINK_AT_ZERO,
+    largest: Largest::ResultOrArg,
 };
 
 pub static SIN: OpDef = OpDef {
@@ -156,6 +167,7 @@ pub static SIN: OpDef = OpDef {
     shape: SAME_SHAPE,
     nan_cause: FLOWS_IN,
     hazards: &[],
+    largest: Largest::ResultOrArg,
 };
 
 pub static COS: OpDef = OpDef {
@@ -168,6 +180,7 @@ pub static COS: OpDef = OpDef {
     shape: SAME_SHAPE,
     nan_cause: FLOWS_IN,
     hazards: &[],
+    largest: Largest::ResultOrArg,
 };
 
 pub static SIGMOID: OpDef = OpDef {
@@ -180,6 +193,7 @@ pub static SIGMOID: OpDef = OpDef {
     shape: SAME_SHAPE,
     nan_cause: FLOWS_IN,
     hazards: &[],
+    largest: Largest::ResultOrArg,
 };
 
 pub static TANH: OpDef = OpDef {
@@ -192,6 +206,7 @@ pub static TANH: OpDef = OpDef {
     shape: SAME_SHAPE,
     nan_cause: FLOWS_IN,
     hazards: &[],
+    largest: Largest::ResultOrArg,
 };
 
 pub static RELU: OpDef = OpDef {
@@ -208,6 +223,7 @@ pub static RELU: OpDef = OpDef {
     shape: SAME_SHAPE,
     nan_cause: FLOWS_IN,
     hazards: KINK_AT_ZERO,
+    largest: Largest::ResultOrArg,
 };
 
 pub static SOFTPLUS: OpDef = OpDef {
@@ -220,6 +236,7 @@ pub static SOFTPLUS: OpDef = OpDef {
     shape: SAME_SHAPE,
     nan_cause: FLOWS_IN,
     hazards: &[],
+    largest: Largest::ResultOrArg,
 };
 
 pub static LEAKY_RELU: OpDef = OpDef {
@@ -243,4 +260,5 @@ pub static LEAKY_RELU: OpDef = OpDef {
     shape: SAME_SHAPE,
     nan_cause: FLOWS_IN,
     hazards: KINK_AT_ZERO,
+    largest: Largest::ResultOrArg,
 };

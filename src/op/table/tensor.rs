@@ -2,7 +2,7 @@
 
 use super::{FLOWS_IN, result, target, vjp};
 use crate::op::Op;
-use crate::op::def::{AttrDef, AttrDefault, AttrKind, AttrValue, Hazard, OpDef};
+use crate::op::def::{AttrDef, AttrDefault, AttrKind, AttrValue, Hazard, Largest, OpDef};
 
 /// `axis`, every axis when absent (`sum`, `mean`).
 const AXIS_ALL: &[AttrDef] = &[AttrDef {
@@ -31,6 +31,7 @@ pub static MATMUL: OpDef = OpDef {
     shape: "multiplies [m, k] by [k, n] into [m, n] (a 1-D a has no m axis, a 1-D b no n axis)",
     nan_cause: FLOWS_IN,
     hazards: &[],
+    largest: Largest::ResultOrArg,
 };
 
 pub static TRANSPOSE: OpDef = OpDef {
@@ -43,6 +44,7 @@ pub static TRANSPOSE: OpDef = OpDef {
     shape: "reverses the axes: [m, n] becomes [n, m]",
     nan_cause: FLOWS_IN,
     hazards: &[],
+    largest: Largest::ResultOrArg,
 };
 
 pub static SUM: OpDef = OpDef {
@@ -59,6 +61,7 @@ pub static SUM: OpDef = OpDef {
     shape: "removes the summed axis (a scalar without an axis)",
     nan_cause: FLOWS_IN,
     hazards: &[],
+    largest: Largest::ResultOrArg,
 };
 
 pub static MEAN: OpDef = OpDef {
@@ -78,6 +81,7 @@ pub static MEAN: OpDef = OpDef {
     shape: "removes the averaged axis (a scalar without an axis)",
     nan_cause: FLOWS_IN,
     hazards: &[],
+    largest: Largest::ResultOrArg,
 };
 
 pub static SOFTMAX: OpDef = OpDef {
@@ -99,6 +103,7 @@ pub static SOFTMAX: OpDef = OpDef {
     shape: "keeps the shape of its argument (rank 1 or more)",
     nan_cause: FLOWS_IN,
     hazards: &[],
+    largest: Largest::ResultOrArg,
 };
 
 pub static LOG_SOFTMAX: OpDef = OpDef {
@@ -120,6 +125,7 @@ pub static LOG_SOFTMAX: OpDef = OpDef {
     shape: "keeps the shape of its argument (rank 1 or more)",
     nan_cause: FLOWS_IN,
     hazards: &[],
+    largest: Largest::ResultOrArg,
 };
 
 pub static AFFINE: OpDef = OpDef {
@@ -140,6 +146,7 @@ pub static AFFINE: OpDef = OpDef {
     shape: "multiplies x [m, k] by W [k, n], then adds b broadcast to [m, n]",
     nan_cause: FLOWS_IN,
     hazards: &[],
+    largest: Largest::ResultOrArg,
 };
 
 pub static MSE: OpDef = OpDef {
@@ -166,6 +173,7 @@ pub static MSE: OpDef = OpDef {
     shape: "broadcasts pred and target together and gives a scalar",
     nan_cause: FLOWS_IN,
     hazards: &[],
+    largest: Largest::Broadcast,
 };
 
 pub static CROSS_ENTROPY: OpDef = OpDef {
@@ -198,6 +206,7 @@ pub static CROSS_ENTROPY: OpDef = OpDef {
         target: 1,
         logits: 0,
     }],
+    largest: Largest::ResultOrArg,
 };
 
 pub static BCE: OpDef = OpDef {
@@ -224,4 +233,5 @@ pub static BCE: OpDef = OpDef {
     shape: "broadcasts p and y together and gives a scalar",
     nan_cause: "log of 0 or of a negative number: p must be in (0, 1)",
     hazards: &[],
+    largest: Largest::Broadcast,
 };
