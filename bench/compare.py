@@ -44,11 +44,22 @@ def run(cmd, env=None, stdout_path=None, cwd=None):
     """Runs cmd; returns (returncode, stdout text or None, stderr text, peak RSS MiB, wall s)."""
     out = open(stdout_path, "wb") if stdout_path else tempfile.TemporaryFile()
     err = tempfile.TemporaryFile()
+    # The child's own peak: GNU time's %M (wait4's ru_maxrss here reports the
+    # largest of every child the process ever waited for).
+    peak_file = tempfile.NamedTemporaryFile(delete=False)
+    peak_file.close()
+    if os.path.exists("/usr/bin/time"):
+        cmd = ["/usr/bin/time", "-q", "-f", "%M", "-o", peak_file.name] + list(cmd)
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=cwd)
     _, status, usage = os.wait4(p.pid, 0)
     wall = time.perf_counter() - t0
     p.returncode = os.waitstatus_to_exitcode(status)
+    try:
+        peak_kb = float(open(peak_file.name).read().split()[-1])
+    except (ValueError, IndexError):
+        peak_kb = float("nan")
+    os.unlink(peak_file.name)
     text = None
     if not stdout_path:
         out.seek(0)
@@ -57,7 +68,7 @@ def run(cmd, env=None, stdout_path=None, cwd=None):
     err.seek(0)
     etext = err.read().decode()
     err.close()
-    return p.returncode, text, etext, usage.ru_maxrss / 1024.0, wall
+    return p.returncode, text, etext, peak_kb / 1024.0, wall
 
 
 def must(cmd, **kw):
