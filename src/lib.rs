@@ -43,6 +43,7 @@ pub mod tape;
 // What reads the stages' results.
 pub mod check;
 pub mod explain;
+pub mod export;
 pub mod grade;
 pub mod render;
 pub mod train;

@@ -8,6 +8,7 @@ pub mod check;
 pub mod completions;
 pub mod dot;
 pub mod explain;
+pub mod export;
 pub mod man;
 pub mod run;
 pub mod schema;
@@ -41,6 +42,8 @@ pub enum Command {
     Explain(explain::Args),
     /// Train the params by gradient descent on the loss; write the trained spec with -o.
     Train(train::Args),
+    /// Write a Python script (NumPy, PyTorch or JAX) that computes the same values and gradients.
+    Export(export::Args),
     /// Print the JSON Schema of the spec format, for editors.
     Schema(schema::Args),
     /// Print a completion script for bash, zsh, fish or PowerShell.
@@ -76,6 +79,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut
         Command::Dot(a) => dot::run(a, io),
         Command::Check(a) => check::run(a, io),
         Command::Train(a) => train::run(a, io),
+        Command::Export(a) => export::run(a, io),
         Command::Schema(a) => schema::run(a, io),
         Command::Completions(a) => completions::run(a, io),
         Command::Man(a) => man::run(a, io),

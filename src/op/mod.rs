@@ -109,6 +109,7 @@ macro_rules! want {
 }
 
 pub mod def;
+pub mod export;
 mod inplace;
 mod kernels;
 mod loss;

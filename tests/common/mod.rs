@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod python;
+pub mod random_spec;
 
 use std::path::Path;
 
