@@ -4,6 +4,8 @@
 //! This is the hot loop. Scalar steps never touch the heap; nothing here
 //! hashes, allocates for scalars, or sees petgraph.
 
+use smallvec::SmallVec;
+
 use crate::op::Op;
 use crate::plan::{Plan, Slot, Step};
 use crate::slots::{Grads, Values};
@@ -93,10 +95,10 @@ pub fn forward(plan: &Plan, values: &mut Values) -> Option<NonFinite> {
                 // (training evaluates the same plan again and again).
                 let mut out = values.take(step.out);
                 let args = arg_refs(step, values);
-                let args = &args[..step.arity as usize];
-                if !step.op.forward_into(args, &mut out) {
-                    out = step.op.forward(args);
+                if !step.op.forward_into(&args, &mut out) {
+                    out = step.op.forward(&args);
                 }
+                drop(args);
                 record(&mut first, Pass::Forward, step.out, None, &out);
                 values[step.out] = out;
             }
@@ -125,32 +127,31 @@ pub fn backward(plan: &Plan, values: &Values, grads: &mut Grads) -> Option<NonFi
                 let step = &plan.steps[*i];
                 let g = grads.take(step.out);
                 let args = arg_refs(step, values);
-                let args = &args[..step.arity as usize];
                 let out = &values[step.out];
                 // First, contributions the op can add straight into the gradient
                 // buffer (no temporary); the rest through the allocating rule.
-                let mut rest = step.wants;
+                let mut rest: SmallVec<[bool; 3]> = SmallVec::from_slice(step.wants());
                 for (k, want) in rest.iter_mut().enumerate() {
                     if !*want {
                         continue;
                     }
-                    let slot = step.args[k];
+                    let slot = step.args()[k];
                     let mut acc = grads.take(slot);
-                    if step.op.accumulate_grad(k, args, out, &g, &mut acc) {
+                    if step.op.accumulate_grad(k, &args, out, &g, &mut acc) {
                         *want = false;
                         record(&mut first, Pass::Backward, slot, Some(step.out), &acc);
                     }
                     grads[slot] = acc;
                 }
-                let contribs = if rest == [false; 3] {
-                    [None, None, None]
+                let contribs = if rest.contains(&true) {
+                    step.op.backward(&args, out, &g, &rest)
                 } else {
-                    step.op.backward(args, out, &g, rest)
+                    Vec::new()
                 };
                 grads[step.out] = g;
                 for (k, c) in contribs.into_iter().enumerate() {
                     let Some(c) = c else { continue };
-                    let slot = step.args[k];
+                    let slot = step.args()[k];
                     record(&mut first, Pass::Backward, slot, Some(step.out), &c);
                     grads[slot].add_assign(&c);
                 }
@@ -211,8 +212,7 @@ pub fn forward_step(step: &Step, values: &Values) -> Value {
         let (a, b) = scalar_args(step, values);
         Value::Scalar(m.forward_scalar(a, b))
     } else {
-        let args = arg_refs(step, values);
-        step.op.forward(&args[..step.arity as usize])
+        step.op.forward(&arg_refs(step, values))
     }
 }
 
@@ -220,7 +220,7 @@ pub fn forward_step(step: &Step, values: &Values) -> Value {
 fn scalar_args(step: &Step, values: &Values) -> (f64, f64) {
     let get = |s: Slot| values[s].as_scalar().unwrap_or(f64::NAN);
     let a = get(step.args[0]);
-    let b = if step.arity > 1 {
+    let b = if step.arity() > 1 {
         get(step.args[1])
     } else {
         0.0
@@ -228,11 +228,8 @@ fn scalar_args(step: &Step, values: &Values) -> (f64, f64) {
     (a, b)
 }
 
+/// The values of a tensor step's arguments (inline up to three).
 #[inline]
-fn arg_refs<'v>(step: &Step, values: &'v Values) -> [&'v Value; 3] {
-    [
-        &values[step.args[0]],
-        &values[step.args[1]],
-        &values[step.args[2]],
-    ]
+fn arg_refs<'v>(step: &Step, values: &'v Values) -> SmallVec<[&'v Value; 3]> {
+    step.args().iter().map(|&s| &values[s]).collect()
 }

@@ -40,28 +40,94 @@ pub struct SlotInfo {
 }
 
 /// One node's evaluation: `out = op(args...)`.
-#[derive(Clone, Copy, Debug)]
+///
+/// Compact for the scalar fast path: the first three arguments are inline;
+/// the ops that take more (`stack`, `concat`) keep all of theirs in a box.
+#[derive(Clone, Debug)]
 pub struct Step {
     /// The operation.
     pub op: Op,
     /// Where the result goes.
     pub out: Slot,
-    /// The arguments; only the first `arity` are meaningful.
+    /// The first three arguments (see [`Step::args`] for all of them).
     pub args: [Slot; 3],
-    /// How many arguments.
-    pub arity: u8,
+    /// Which of the first three want a gradient (see [`Step::wants`]).
+    pub wants: [bool; 3],
     /// All arguments and the result are scalars and the op is elementwise
     /// ([`Op::Map`]): the step takes the unboxed fast path.
     pub scalar: bool,
-    /// Which arguments want a gradient (literals do not).
-    pub wants: [bool; 3],
+    /// How many arguments.
+    arity: u32,
+    /// Every argument and which want a gradient, when there are more than three.
+    many: Option<Box<Many>>,
+}
+
+/// The arguments of a step with more than three.
+#[derive(Clone, Debug)]
+struct Many {
+    args: Vec<Slot>,
+    wants: Vec<bool>,
 }
 
 impl Step {
-    /// The meaningful arguments.
+    /// A step computing `out = op(args)`; `wants[k]` says whether argument
+    /// `k` wants a gradient.
+    pub fn new(op: Op, out: Slot, args: &[Slot], wants: &[bool], scalar: bool) -> Step {
+        let mut inline = [Slot(0); 3];
+        let mut inline_wants = [false; 3];
+        for k in 0..args.len().min(3) {
+            inline[k] = args[k];
+            inline_wants[k] = wants.get(k) == Some(&true);
+        }
+        let many = (args.len() > 3).then(|| {
+            Box::new(Many {
+                args: args.to_vec(),
+                wants: (0..args.len())
+                    .map(|k| wants.get(k) == Some(&true))
+                    .collect(),
+            })
+        });
+        Step {
+            op,
+            out,
+            args: inline,
+            wants: inline_wants,
+            scalar,
+            arity: args.len() as u32,
+            many,
+        }
+    }
+
+    /// The arguments.
     #[inline]
     pub fn args(&self) -> &[Slot] {
-        &self.args[..self.arity as usize]
+        match &self.many {
+            Some(m) => &m.args,
+            None => &self.args[..self.arity.min(3) as usize],
+        }
+    }
+
+    /// How many arguments.
+    #[inline]
+    pub fn arity(&self) -> usize {
+        self.arity as usize
+    }
+
+    /// Which arguments want a gradient, by position.
+    #[inline]
+    pub fn wants(&self) -> &[bool] {
+        match &self.many {
+            Some(m) => &m.wants,
+            None => &self.wants[..self.arity.min(3) as usize],
+        }
+    }
+
+    /// Which arguments want a gradient, to change (training prunes them).
+    pub fn wants_mut(&mut self) -> &mut [bool] {
+        match &mut self.many {
+            Some(m) => &mut m.wants,
+            None => &mut self.wants[..self.arity.min(3) as usize],
+        }
     }
 }
 
@@ -206,23 +272,14 @@ pub fn compile(graph: Graph) -> Plan {
         match item.kind {
             Kind::Node(op) => {
                 // Arguments come earlier in the order, so their slots exist already.
-                let mut arr = [Slot(0); 3];
-                let mut wants = [false; 3];
-                for (k, &a) in args.iter().enumerate().take(3) {
-                    arr[k] = a;
-                    wants[k] = slots[a.index()].kind != Kind::Literal;
-                }
+                let wants: Vec<bool> = args
+                    .iter()
+                    .map(|a| slots[a.index()].kind != Kind::Literal)
+                    .collect();
                 let scalar = matches!(op, Op::Map(_))
                     && item.shape.is_empty()
                     && args.iter().all(|a| slots[a.index()].shape.is_empty());
-                steps.push(Step {
-                    op,
-                    out: slot_of[v.index()],
-                    args: arr,
-                    arity: args.len().min(3) as u8,
-                    scalar,
-                    wants,
-                });
+                steps.push(Step::new(op, slot_of[v.index()], &args, &wants, scalar));
             }
             Kind::Input | Kind::Param | Kind::Literal => {
                 leaves.push(item.value.unwrap_or(Value::Scalar(f64::NAN)));

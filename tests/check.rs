@@ -267,7 +267,7 @@ fn backward_with_wrong_sin(plan: &Plan, values: &[Value]) -> Vec<f64> {
     for step in plan.steps.iter().rev() {
         let (a, b) = (
             v[step.args[0].index()],
-            if step.arity > 1 {
+            if step.arity() > 1 {
                 v[step.args[1].index()]
             } else {
                 0.0
@@ -281,7 +281,7 @@ fn backward_with_wrong_sin(plan: &Plan, values: &[Value]) -> Vec<f64> {
             Map::Sin => (up * a.sin(), 0.0), // wrong on purpose
             m => m.backward_scalar(a, b, v[step.out.index()], up),
         };
-        for (k, d) in [ga, gb].into_iter().enumerate().take(step.arity as usize) {
+        for (k, d) in [ga, gb].into_iter().enumerate().take(step.arity()) {
             g[step.args[k].index()] += d;
         }
     }

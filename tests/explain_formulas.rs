@@ -6,7 +6,7 @@
 mod common;
 use common::bpc;
 
-use bpc::op::{AttrKind, AttrValue, Attrs, Formula, OPS, Op, OpDef};
+use bpc::op::{AttrDefault, AttrKind, AttrValue, Attrs, Dims, Formula, OPS, Op, OpDef};
 
 /// The op an entry builds with its defaults.
 fn default_op(def: &OpDef) -> Op {
@@ -65,6 +65,8 @@ fn attrs_give_back_what_build_was_given() {
                 .map(|a| match a.kind {
                     AttrKind::Number => Some(AttrValue::Number(0.25)),
                     AttrKind::Axis => Some(AttrValue::Int(0)),
+                    AttrKind::Index => Some(AttrValue::Int(1)),
+                    AttrKind::Shape => Dims::new(&[2, -1]).map(AttrValue::Shape),
                 })
                 .collect(),
         );
@@ -117,7 +119,25 @@ fn every_op_is_explained_with_every_placeholder_filled() {
     let dir = std::env::temp_dir().join(format!("bpc-explain-ops-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     for def in OPS {
-        let op = default_op(def);
+        // Attributes without a default get values: positions 0, 1, ... (index's
+        // i, slice's start and stop), reshape's shape [-1].
+        let mut attrs = def.defaults();
+        let mut given = String::new();
+        for (k, a) in def.attrs.iter().enumerate() {
+            if a.default != AttrDefault::Required {
+                continue;
+            }
+            let (value, text) = match a.kind {
+                AttrKind::Shape => (Dims::new(&[-1]).map(AttrValue::Shape), "[-1]".to_string()),
+                AttrKind::Number => (Some(AttrValue::Number(0.5)), "0.5".to_string()),
+                AttrKind::Axis | AttrKind::Index => {
+                    (Some(AttrValue::Int(k as isize)), k.to_string())
+                }
+            };
+            attrs.0[k] = value;
+            given.push_str(&format!(", {}={text}", a.name));
+        }
+        let op = (def.build)(&attrs);
         let arity = def.args.len();
         let shapes = SHAPES
             .iter()
@@ -130,7 +150,7 @@ fn every_op_is_explained_with_every_placeholder_filled() {
             spec.push_str(&format!("  a{k}: {}\n", yaml_value(shape, k)));
         }
         spec.push_str(&format!(
-            "nodes:\n  y: {}({})\noutput: y\n",
+            "nodes:\n  y: {}({}{given})\noutput: y\n",
             def.name,
             names.join(", ")
         ));

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use bpc::op::{
-    AttrDefault, AttrKind, AttrValue, Attrs, Formula, Grad, Hazard, OPS, Op, OpDef, op_def,
+    AttrDefault, AttrKind, AttrValue, Attrs, Dims, Formula, Grad, Hazard, OPS, Op, OpDef, op_def,
 };
 
 /// The op an entry builds with its defaults.
@@ -74,7 +74,8 @@ fn every_entry_describes_the_op() {
         }
         for hazard in def.hazards {
             let arg = match *hazard {
-                Hazard::KinkAtZero { arg } => arg,
+                Hazard::KinkAtZero { arg } | Hazard::PickChanged { arg } => arg,
+                Hazard::KinkWhereEqual { a, b } => a.max(b),
                 Hazard::ClassIndex { target, logits } => target.max(logits),
             };
             assert!(
@@ -156,27 +157,40 @@ fn formulas_render_with_names_substituted() {
     );
 }
 
-/// Each attribute, given a value other than its default, shows in the op's
-/// display: the entry's `build` reads the attribute it says it reads.
+/// Every attribute, given a value other than its default, shows in the op's
+/// display: the entry's `build` reads the attributes it says it reads.
 #[test]
 fn builds_read_their_attributes() {
     for def in OPS {
+        if def.attrs.is_empty() {
+            continue;
+        }
+        let mut attrs: Attrs = def.defaults();
+        let mut shown = Vec::new();
         for (i, attr) in def.attrs.iter().enumerate() {
             let (value, text) = match attr.kind {
-                AttrKind::Axis => (AttrValue::Int(1), "1"),
-                AttrKind::Number => (AttrValue::Number(0.25), "0.25"),
+                AttrKind::Axis => (AttrValue::Int(1), "1".to_string()),
+                AttrKind::Index => (AttrValue::Int(i as isize + 2), format!("{}", i + 2)),
+                AttrKind::Number => {
+                    let x = 0.25 * (i + 1) as f64;
+                    (AttrValue::Number(x), format!("{x}"))
+                }
+                AttrKind::Shape => (
+                    AttrValue::Shape(Dims::new(&[3, -1]).unwrap()),
+                    "[3, -1]".into(),
+                ),
             };
             assert_ne!(attr.default, AttrDefault::Value(value), "{}", def.name);
-            let mut attrs: Attrs = def.defaults();
             attrs.0[i] = Some(value);
-            let op = (def.build)(&attrs);
-            assert_eq!(
-                op.display(),
-                format!("{}({}={text})", def.name, attr.name),
-                "{}: built {op:?}",
-                def.name
-            );
+            shown.push(format!("{}={text}", attr.name));
         }
+        let op = (def.build)(&attrs);
+        assert_eq!(
+            op.display(),
+            format!("{}({})", def.name, shown.join(", ")),
+            "{}: built {op:?}",
+            def.name
+        );
     }
 }
 
@@ -188,4 +202,17 @@ fn usage_lines_show_arguments_and_defaults() {
     assert_eq!(usage("sum"), "sum(x, axis=all)");
     assert_eq!(usage("softmax"), "softmax(x, axis=-1)");
     assert_eq!(usage("leaky_relu"), "leaky_relu(x, alpha=0.01)");
+}
+
+/// The scalar fast path walks a `Vec<Step>`: an op's attributes (a reshape
+/// target included) and the arguments of variadic ops must not make it wider.
+#[test]
+fn ops_and_steps_stay_small() {
+    assert!(
+        std::mem::size_of::<Op>() <= 24,
+        "{}",
+        std::mem::size_of::<Op>()
+    );
+    let step = std::mem::size_of::<bpc::plan::Step>();
+    assert!(step <= 56, "{step}");
 }

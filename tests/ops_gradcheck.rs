@@ -3,7 +3,7 @@
 
 mod opkit;
 
-use bpc::op::{Map, OPS, Op};
+use bpc::op::{Dims, Map, OPS, Op};
 use bpc::tensor::Value;
 use opkit::{Cases, Rng, t};
 
@@ -53,6 +53,26 @@ fn losses_match_finite_differences() {
     Cases::run(losses);
 }
 
+#[test]
+fn maximum_minimum_and_clip_match_finite_differences() {
+    Cases::run(maximum_minimum_and_clip);
+}
+
+#[test]
+fn picking_reductions_match_finite_differences() {
+    Cases::run(picking_reductions);
+}
+
+#[test]
+fn index_slice_and_reshape_match_finite_differences() {
+    Cases::run(index_slice_and_reshape);
+}
+
+#[test]
+fn stack_and_concat_match_finite_differences() {
+    Cases::run(stack_and_concat);
+}
+
 /// Every family of cases, so that a new op without cases fails the test below.
 const FAMILIES: &[fn(&mut Cases)] = &[
     unary_ops,
@@ -62,6 +82,10 @@ const FAMILIES: &[fn(&mut Cases)] = &[
     softmax_and_log_softmax,
     affine,
     losses,
+    maximum_minimum_and_clip,
+    picking_reductions,
+    index_slice_and_reshape,
+    stack_and_concat,
 ];
 
 #[test]
@@ -248,5 +272,171 @@ fn losses(c: &mut Cases) {
         Op::CrossEntropy,
         &[rng.uniform(&[4], -2.0, 2.0), Value::Scalar(3.0)],
         &[1],
+    );
+}
+
+/// `a` and `b` with |a - b| >= 0.1 everywhere (away from the kink of
+/// maximum and minimum), broadcast as given.
+fn apart(rng: &mut Rng, sa: &[usize], sb: &[usize]) -> [Value; 2] {
+    let a = rng.uniform(sa, -2.0, 2.0);
+    let b = rng.uniform(sb, -2.0, 2.0);
+    let shape = bpc::broadcast::broadcast_shapes(sa, sb).unwrap();
+    let (av, bv) = (a.view(), b.view());
+    let (ab, bb) = (
+        av.broadcast(&shape[..]).unwrap(),
+        bv.broadcast(&shape[..]).unwrap(),
+    );
+    if ab.iter().zip(bb.iter()).all(|(x, y)| (x - y).abs() >= 0.1) {
+        [a, b]
+    } else {
+        apart(rng, sa, sb)
+    }
+}
+
+fn maximum_minimum_and_clip(c: &mut Cases) {
+    let mut rng = Rng(8);
+    for &(sa, sb) in BROADCAST_PAIRS {
+        for op in [Op::Map(Map::Maximum), Op::Map(Map::Minimum)] {
+            c.check(op, &apart(&mut rng, sa, sb), &[]);
+        }
+    }
+    // x in [-2, 2] against bounds ±0.5 (each element inside, below or above,
+    // never within 0.1 of a bound); lo and hi as scalars, rows and full tensors
+    let x = t(&[2, 3], &[-1.5, -0.2, 0.3, 1.7, 0.9, -0.8]);
+    for (lo, hi) in [
+        (Value::Scalar(-0.5), Value::Scalar(0.5)),
+        (t(&[3], &[-0.5, -0.5, -1.0]), t(&[1], &[0.5])),
+        (Value::full(&[2, 3], -0.5), Value::full(&[2, 3], 0.5)),
+    ] {
+        c.check(Op::Clip, &[x.clone(), lo, hi], &[]);
+    }
+    // a scalar x, inside and outside
+    for x in [0.2, -0.9, 0.8] {
+        let args = [Value::Scalar(x), Value::Scalar(-0.5), Value::Scalar(0.5)];
+        c.check(Op::Clip, &args, &[]);
+    }
+}
+
+fn picking_reductions(c: &mut Cases) {
+    let mut rng = Rng(9);
+    let cases: &[(&[usize], Option<isize>)] = &[
+        (&[], None),
+        (&[4], None),
+        (&[4], Some(0)),
+        (&[2, 3], None),
+        (&[2, 3], Some(0)),
+        (&[2, 3], Some(1)),
+        (&[2, 3], Some(-1)),
+        (&[2, 3, 4], Some(1)),
+    ];
+    for &(shape, axis) in cases {
+        for op in [Op::Max { axis }, Op::Min { axis }] {
+            // distinct values (no ties within 2·eps): a shuffled range
+            c.check(op, &[distinct(&mut rng, shape)], &[]);
+        }
+    }
+}
+
+/// Values spaced by at least 0.1 in a random order.
+fn distinct(rng: &mut Rng, shape: &[usize]) -> Value {
+    let n: usize = shape.iter().product();
+    let mut keyed: Vec<(f64, f64)> = (0..n)
+        .map(|i| (rng.unit(), i as f64 * 0.37 - 1.0))
+        .collect();
+    keyed.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let data: Vec<f64> = keyed.into_iter().map(|(_, v)| v).collect();
+    if shape.is_empty() {
+        Value::Scalar(data[0])
+    } else {
+        t(shape, &data)
+    }
+}
+
+fn index_slice_and_reshape(c: &mut Cases) {
+    let mut rng = Rng(10);
+    let x = rng.uniform(&[3, 4], -2.0, 2.0);
+    c.check(Op::Index { i: 1, axis: 0 }, std::slice::from_ref(&x), &[]);
+    c.check(Op::Index { i: -1, axis: 1 }, std::slice::from_ref(&x), &[]);
+    c.check(
+        Op::Index { i: 2, axis: 0 },
+        &[rng.uniform(&[4], -2.0, 2.0)],
+        &[],
+    );
+    c.check(
+        Op::Index { i: 0, axis: 2 },
+        &[rng.uniform(&[2, 3, 2], -2.0, 2.0)],
+        &[],
+    );
+    c.check(
+        Op::Slice {
+            start: 1,
+            stop: 3,
+            axis: 0,
+        },
+        std::slice::from_ref(&x),
+        &[],
+    );
+    c.check(
+        Op::Slice {
+            start: -3,
+            stop: 10,
+            axis: 1,
+        },
+        std::slice::from_ref(&x),
+        &[],
+    );
+    c.check(
+        Op::Slice {
+            start: 0,
+            stop: 2,
+            axis: 0,
+        },
+        &[rng.uniform(&[5], -2.0, 2.0)],
+        &[],
+    );
+    for dims in [&[4, 3][..], &[-1], &[2, -1, 2], &[12, 1]] {
+        let shape = Dims::new(dims).unwrap();
+        c.check(Op::Reshape { shape }, std::slice::from_ref(&x), &[]);
+    }
+    let one = Dims::new(&[]).unwrap();
+    c.check(
+        Op::Reshape { shape: one },
+        &[rng.uniform(&[1, 1], -2.0, 2.0)],
+        &[],
+    );
+    let up = Dims::new(&[1, 1]).unwrap();
+    c.check(Op::Reshape { shape: up }, &[Value::Scalar(0.7)], &[]);
+}
+
+fn stack_and_concat(c: &mut Cases) {
+    let mut rng = Rng(11);
+    // scalars into a vector, vectors into a matrix (either axis), five at once
+    let scalars: Vec<Value> = (0..5).map(|_| rng.uniform(&[], -2.0, 2.0)).collect();
+    c.check(Op::Stack { axis: 0 }, &scalars, &[]);
+    let rows: Vec<Value> = (0..4).map(|_| rng.uniform(&[3], -2.0, 2.0)).collect();
+    c.check(Op::Stack { axis: 0 }, &rows, &[]);
+    c.check(Op::Stack { axis: -1 }, &rows[..2], &[]);
+    c.check(
+        Op::Stack { axis: 1 },
+        &[rng.uniform(&[2, 3], -2.0, 2.0)],
+        &[],
+    );
+    // parts of different lengths along the axis
+    let parts = [
+        rng.uniform(&[2], -2.0, 2.0),
+        rng.uniform(&[1], -2.0, 2.0),
+        rng.uniform(&[3], -2.0, 2.0),
+        rng.uniform(&[2], -2.0, 2.0),
+    ];
+    c.check(Op::Concat { axis: 0 }, &parts, &[]);
+    let blocks = [
+        rng.uniform(&[2, 1], -2.0, 2.0),
+        rng.uniform(&[2, 3], -2.0, 2.0),
+    ];
+    c.check(Op::Concat { axis: 1 }, &blocks, &[]);
+    c.check(
+        Op::Concat { axis: 0 },
+        &[rng.uniform(&[2, 2], -2.0, 2.0)],
+        &[],
     );
 }

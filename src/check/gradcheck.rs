@@ -346,7 +346,9 @@ impl<'a> Checker<'a> {
         }
         let base: Vec<&Value> = step.args().iter().map(|s| &self.base[*s]).collect();
         let moved: Vec<&Value> = step.args().iter().map(|s| &self.work[*s]).collect();
-        let crossed = hazards.iter().find(|h| h.crossed(&base, &moved))?;
+        let crossed = hazards
+            .iter()
+            .find(|h| h.crossed(&step.op, &base, &moved))?;
         Some((step.out, *crossed))
     }
 }

@@ -35,7 +35,7 @@ pub fn explain<'p>(
     let mut use_count = vec![0usize; plan.slots.len()];
     for step in plan.steps.iter().filter(|s| feeds[s.out.index()]) {
         for (k, a) in step.args().iter().enumerate() {
-            if step.wants[k] {
+            if step.wants()[k] {
                 use_count[a.index()] += 1;
             }
         }
@@ -160,15 +160,15 @@ fn terms(eval: &Evaluation, step: &Step, use_count: &[usize]) -> Vec<Term> {
     let def = step.op.def();
     let mut terms = Vec::new();
     for (k, &arg) in step.args().iter().enumerate() {
-        if !step.wants[k] {
+        if !step.wants()[k] {
             continue;
         }
         let Some(arg_def) = def.args.get(k) else {
             continue;
         };
-        let mut wants = [false; 3];
+        let mut wants = vec![false; args.len()];
         wants[k] = true;
-        let contribution = step.op.backward(&args, out, g, wants)[k]
+        let contribution = step.op.backward(&args, out, g, &wants)[k]
             .take()
             .unwrap_or_else(|| Value::full(args[k].shape(), f64::NAN));
         let local = match arg_def.grad {
@@ -193,7 +193,7 @@ fn terms(eval: &Evaluation, step: &Step, use_count: &[usize]) -> Vec<Term> {
                 .args()
                 .iter()
                 .enumerate()
-                .any(|(j, &b)| j != k && b == arg && step.wants[j]),
+                .any(|(j, &b)| j != k && b == arg && step.wants()[j]),
         });
     }
     terms
@@ -218,10 +218,10 @@ fn local_derivative(op: Op, args: &[&Value], out: &Value, k: usize) -> Value {
         })
         .collect();
     let refs: Vec<&Value> = widened.iter().collect();
-    let mut wants = [false; 3];
+    let mut wants = vec![false; refs.len()];
     wants[k] = true;
     let ones = Value::full(shape, 1.0);
-    op.backward(&refs, out, &ones, wants)[k]
+    op.backward(&refs, out, &ones, &wants)[k]
         .take()
         .unwrap_or_else(|| Value::full(shape, f64::NAN))
 }

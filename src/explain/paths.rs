@@ -127,7 +127,7 @@ pub fn follow(plan: &Plan, eval: &Evaluation, target: Slot, options: &Options) -
             .args()
             .iter()
             .enumerate()
-            .filter(|&(k, _)| step.wants[k])
+            .filter(|&(k, _)| step.wants()[k])
             .fold(0u128, |acc, (_, a)| acc.saturating_add(count[a.index()]));
         count[step.out.index()] = c;
     }
@@ -148,9 +148,9 @@ pub fn follow(plan: &Plan, eval: &Evaluation, target: Slot, options: &Options) -
             }
             let step = step_of[slot.index()];
             let found = step.and_then(|s| {
-                (next..s.arity as usize)
-                    .find(|&k| s.wants[k] && count[s.args[k].index()] > 0)
-                    .map(|k| (k, s.args[k]))
+                (next..s.arity())
+                    .find(|&k| s.wants()[k] && count[s.args()[k].index()] > 0)
+                    .map(|k| (k, s.args()[k]))
             });
             match found {
                 Some((k, arg)) => {
@@ -199,16 +199,16 @@ fn along(plan: &Plan, eval: &Evaluation, step_of: &[Option<&Step>], edges: Vec<E
         };
         let args: Vec<&Value> = step.args().iter().map(|&a| &values[a]).collect();
         let y = &values[e.node];
-        let mut wants = [false; 3];
+        let mut wants = vec![false; args.len()];
         wants[e.position] = true;
         let g = along.last().unwrap_or(&along[0]);
-        let next = step.op.backward(&args, y, g, wants)[e.position]
+        let next = step.op.backward(&args, y, g, &wants)[e.position]
             .take()
             .unwrap_or_else(|| Value::full(args[e.position].shape(), f64::NAN));
         let scalar = y.shape().is_empty() && args[e.position].shape().is_empty();
         factors = match (factors, scalar) {
             (Some(mut f), true) => {
-                let local = step.op.backward(&args, y, &Value::Scalar(1.0), wants)[e.position]
+                let local = step.op.backward(&args, y, &Value::Scalar(1.0), &wants)[e.position]
                     .take()
                     .and_then(|v| v.as_scalar())
                     .unwrap_or(f64::NAN);

@@ -118,9 +118,11 @@ pub(super) fn attr_text(n: &Notation, op: &Op, name: &str) -> Option<String> {
         (Some(AttrValue::Number(x)), _) => return Some(n.factor(x)),
         (Some(AttrValue::Int(i)), AttrKind::Axis) => format!("axis {i}"),
         (Some(AttrValue::Int(i)), AttrKind::Number) => return Some(n.factor(i as f64)),
+        (Some(AttrValue::Int(i)), AttrKind::Index | AttrKind::Shape) => i.to_string(),
+        (Some(AttrValue::Shape(d)), _) => d.text(),
         (None, _) => match attr.default {
             AttrDefault::Absent(what) => format!("{what} axes"),
-            AttrDefault::Value(_) => "default".to_string(),
+            AttrDefault::Value(_) | AttrDefault::Required => "default".to_string(),
         },
     };
     Some(n.words(&text))

@@ -48,7 +48,7 @@ pub(super) fn write(s: &mut Script, origin: &str) -> String {
             }
             out.push_str("\n# Forward, in graph order (keep_grad keeps each node's gradient)\n");
             for i in 0..plan.steps.len() {
-                let step = plan.steps[i];
+                let step = &plan.steps[i];
                 let expr = s.fill(&s.ops[i].forward, i, "");
                 out.push_str(&format!("{} = keep_grad({expr})\n", s.py(step.out)));
             }

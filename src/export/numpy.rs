@@ -76,7 +76,7 @@ pub(super) fn write(s: &mut Script, origin: &str) -> String {
     let mut uses = vec![0; plan.slots.len()];
     for step in &plan.steps {
         for (k, &a) in step.args().iter().enumerate() {
-            if step.wants[k] {
+            if step.wants()[k] {
                 uses[a.index()] += 1;
             }
         }
@@ -106,7 +106,7 @@ pub(super) fn write(s: &mut Script, origin: &str) -> String {
 
     let mut backward = Vec::new();
     for i in (0..plan.steps.len()).rev() {
-        let step = plan.steps[i];
+        let step = &plan.steps[i];
         backward.extend(grads.total(s, step.out));
         let g = grads.name[step.out.index()].clone();
         let targets: Vec<String> = step
@@ -114,7 +114,7 @@ pub(super) fn write(s: &mut Script, origin: &str) -> String {
             .iter()
             .enumerate()
             .map(|(k, &a)| {
-                if step.wants[k] {
+                if step.wants()[k] {
                     grads.partial(s, a)
                 } else {
                     "_".to_string()

@@ -16,6 +16,7 @@ use crate::spec::{self, Spec};
 use crate::tensor::{Shape, Value};
 
 mod limits;
+mod opcall;
 mod order;
 mod resolve;
 mod shapes;

@@ -9,9 +9,8 @@ use super::{
     BindMode, Binding, Builder, Item, Kind, MAX_ELEMENTS, MAX_TOTAL_ELEMENTS, ResolvedCall,
     placeholder,
 };
-use crate::diag::{Diagnostic, ErrorKind, Span, did_you_mean};
-use crate::op::{AttrKind, AttrValue, OPS, Op, op_def};
-use crate::spec::{self, Arg, Attr, Entry, Spec, ValueDef};
+use crate::diag::{Diagnostic, ErrorKind, did_you_mean};
+use crate::spec::{self, Arg, Entry, Spec, ValueDef};
 use crate::tensor::{Value, shape_text};
 
 impl<'s> Builder<'s> {
@@ -186,14 +185,15 @@ impl<'s> Builder<'s> {
                     continue;
                 }
             };
-            let op = self.check_op(&call, e.def.span);
-            let (Some(node), Some(op)) = (vertex, op) else {
+            let checked = self.check_op(&call, e.def.span);
+            let (Some(node), Some((op, arity))) = (vertex, checked) else {
                 continue;
             };
             self.dag[node].kind = Kind::Node(op);
-            let mut args = Vec::with_capacity(call.args.len());
+            let mut args = Vec::with_capacity(arity);
             let mut ok = true;
-            for arg in &call.args {
+            // Past the arguments come attributes given by position.
+            for arg in &call.args[..arity] {
                 match &arg.value {
                     Arg::Name(name) => match self.names.get(name.as_str()) {
                         Some(&i) => args.push((i, arg.span)),
@@ -227,104 +227,5 @@ impl<'s> Builder<'s> {
             }
         }
         resolved
-    }
-
-    /// Checks the op name, arity and attributes; the op when all is well.
-    pub(super) fn check_op(&mut self, call: &spec::Call, span: Span) -> Option<Op> {
-        let Some(def) = op_def(&call.op.value) else {
-            self.error(
-                Diagnostic::new(
-                    ErrorKind::UnknownOp,
-                    format!("unknown op `{}`", call.op.value),
-                )
-                .at(self.src, call.op.span, "not an op")
-                .help(
-                    did_you_mean(&call.op.value, OPS.iter().map(|d| d.name))
-                        .unwrap_or_else(|| "see the list of ops in the README".into()),
-                ),
-            );
-            return None;
-        };
-        let mut ok = true;
-        if call.args.len() != def.args.len() {
-            ok = false;
-            let n = def.args.len();
-            self.error(
-                Diagnostic::new(
-                    ErrorKind::Arity,
-                    format!(
-                        "`{}` takes {n} argument{}, found {}",
-                        def.name,
-                        if n == 1 { "" } else { "s" },
-                        call.args.len()
-                    ),
-                )
-                .at(self.src, span, "wrong number of arguments")
-                .help(match call.arity_hint(self.src, n) {
-                    Some(hint) => format!("{hint}; write the call as `{}`", def.usage()),
-                    None => format!("write it as `{}`", def.usage()),
-                }),
-            );
-        }
-        let mut attrs = def.defaults();
-        // An attribute given twice keeps its first value.
-        let mut given = vec![false; def.attrs.len()];
-        for (key, val) in &call.attrs {
-            let Some(i) = def.attrs.iter().position(|a| a.name == key.value) else {
-                ok = false;
-                let help = match did_you_mean(&key.value, def.attrs.iter().map(|a| a.name)) {
-                    Some(h) => h,
-                    None if def.attrs.is_empty() => format!("`{}` takes no attributes", def.name),
-                    None => format!("usage: `{}`", def.usage()),
-                };
-                self.error(
-                    Diagnostic::new(
-                        ErrorKind::UnknownAttribute,
-                        format!("`{}` has no attribute `{}`", def.name, key.value),
-                    )
-                    .at(self.src, key.span, "unknown attribute")
-                    .help(help),
-                );
-                continue;
-            };
-            let (name, kind) = (def.attrs[i].name, def.attrs[i].kind);
-            let value = match (&val.value, kind) {
-                (Attr::Number(x), AttrKind::Axis) if x.fract() == 0.0 && x.abs() < 64.0 => {
-                    Some(AttrValue::Int(*x as isize))
-                }
-                (Attr::Number(x), AttrKind::Number) if x.is_finite() => Some(AttrValue::Number(*x)),
-                _ => None,
-            };
-            match value {
-                Some(v) if !given[i] => {
-                    given[i] = true;
-                    attrs.0[i] = Some(v);
-                }
-                Some(_) => {}
-                None => {
-                    ok = false;
-                    let (want, example) = match kind {
-                        AttrKind::Axis => ("an integer axis", "axis=1 or axis=-1"),
-                        AttrKind::Number => ("a number", "alpha=0.2"),
-                    };
-                    let found = match &val.value {
-                        Attr::Number(x) => format_literal(*x),
-                        Attr::Text(t) => t.clone(),
-                    };
-                    self.error(
-                        Diagnostic::new(
-                            ErrorKind::BadValue,
-                            format!(
-                                "attribute `{name}` of `{}` must be {want}, found `{found}`",
-                                def.name
-                            ),
-                        )
-                        .at(self.src, val.span, format!("expected {want}"))
-                        .help(format!("for example `{example}`")),
-                    );
-                }
-            }
-        }
-        ok.then(|| (def.build)(&attrs))
     }
 }

@@ -20,8 +20,7 @@
 //! [`Grad::Vjp`] formula is the whole gradient of a tensor op, in terms of
 //! `<g>`.
 
-use super::Op;
-use crate::tensor::Value;
+use super::{Dims, Hazard, Op};
 
 /// Everything the table records about one op.
 #[derive(Debug)]
@@ -102,6 +101,9 @@ pub struct ArgDef {
     pub role: Role,
     /// Its derivative.
     pub grad: Grad,
+    /// It may be repeated (the last argument of `stack` and `concat`):
+    /// `stack(a, b, c)`.
+    pub repeats: bool,
 }
 
 /// What an argument is for.
@@ -221,6 +223,9 @@ pub struct AttrDef {
     pub kind: AttrKind,
     /// Its value when the call does not give it.
     pub default: AttrDefault,
+    /// It may also be given by position, after the arguments, as a number
+    /// (`clip(x, 0, 1)` for `clip(x, lo=0, hi=1)`).
+    pub positional: bool,
 }
 
 /// What an attribute of an op accepts.
@@ -230,11 +235,17 @@ pub enum AttrKind {
     Number,
     /// An integer axis (negative counts from the end).
     Axis,
+    /// An integer position (negative counts from the end).
+    Index,
+    /// A shape: a list of sizes, one of them -1 at most (`shape=[2, -1]`).
+    Shape,
 }
 
 /// An attribute's value when a call does not give it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum AttrDefault {
+    /// None: the call must give it.
+    Required,
     /// This value.
     Value(AttrValue),
     /// No value: the op does something else (for an axis: every axis). The
@@ -247,8 +258,10 @@ pub enum AttrDefault {
 pub enum AttrValue {
     /// A finite number.
     Number(f64),
-    /// An integer (an axis).
+    /// An integer (an axis, a position).
     Int(isize),
+    /// A shape.
+    Shape(Dims),
 }
 
 /// The values of an op's attributes, in the order of its [`OpDef::attrs`]:
@@ -262,8 +275,22 @@ impl Attrs {
         match self.0.get(i) {
             Some(Some(AttrValue::Number(x))) => *x,
             Some(Some(AttrValue::Int(n))) => *n as f64,
-            _ => f64::NAN,
+            Some(Some(AttrValue::Shape(_)) | None) | None => f64::NAN,
         }
+    }
+
+    /// Attribute `i` as a shape, if present.
+    pub fn shape(&self, i: usize) -> Option<Dims> {
+        match self.0.get(i) {
+            Some(Some(AttrValue::Shape(d))) => Some(*d),
+            _ => None,
+        }
+    }
+
+    /// Attribute `i` as a 32-bit integer (0 if absent; positions and axes
+    /// are checked to fit when the call is read).
+    pub fn int32(&self, i: usize) -> i32 {
+        self.int(i).and_then(|n| n.try_into().ok()).unwrap_or(0)
     }
 
     /// Attribute `i` as an integer, if present.
@@ -275,76 +302,38 @@ impl Attrs {
     }
 }
 
-/// Where finite differences of an op cannot be trusted: a perturbation of
-/// an argument that crosses the hazard changes the function in a way its
-/// derivative does not describe.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Hazard {
-    /// The derivative jumps where argument `arg` crosses 0 (relu's kink).
-    KinkAtZero {
-        /// Which argument.
-        arg: usize,
-    },
-    /// Argument `target` holds class indices (its shape is not that of
-    /// argument `logits`): a change of them is a jump, not a slope.
-    ClassIndex {
-        /// The class-index argument.
-        target: usize,
-        /// The argument whose shape tells indices from probability rows.
-        logits: usize,
-    },
-}
-
-impl Hazard {
-    /// True when moving the arguments from `base` to `moved` crosses the hazard.
-    pub fn crossed(&self, base: &[&Value], moved: &[&Value]) -> bool {
-        match *self {
-            Hazard::KinkAtZero { arg } => {
-                let (Some(b), Some(m)) = (base.get(arg), moved.get(arg)) else {
-                    return false;
-                };
-                let side = |x: f64| x.partial_cmp(&0.0);
-                b.iter().zip(m.iter()).any(|(b, m)| side(b) != side(m))
-            }
-            Hazard::ClassIndex { target, logits } => {
-                let (Some(t), Some(z), Some(m)) =
-                    (base.get(target), base.get(logits), moved.get(target))
-                else {
-                    return false;
-                };
-                t.shape() != z.shape() && t != m
-            }
-        }
-    }
-}
-
-impl Hazard {
-    /// Why an element was skipped, for the check's report: `node` computes
-    /// `op` (as displayed) from the arguments named `args`.
-    pub fn reason(&self, node: &str, op: &str, args: &[&str]) -> String {
-        match *self {
-            Hazard::KinkAtZero { arg } => {
-                let arg = args.get(arg).copied().unwrap_or("?");
-                format!("within eps of the kink of `{node}` = {op}({arg}) at 0")
-            }
-            Hazard::ClassIndex { .. } => {
-                let name = op.split('(').next().unwrap_or(op);
-                format!("class indices of `{node}` ({name}) are not differentiable")
-            }
-        }
-    }
-}
-
 impl OpDef {
     /// `mul(a, b)` or `softmax(x, axis=-1)`.
     pub fn usage(&self) -> String {
         let mut parts: Vec<String> = self.args.iter().map(|a| a.name.to_string()).collect();
+        if self.args.last().is_some_and(|a| a.repeats) {
+            parts.push("...".into());
+        }
         parts.extend(self.attrs.iter().map(|a| match a.default {
             AttrDefault::Value(AttrValue::Number(x)) => format!("{}={x}", a.name),
             AttrDefault::Value(AttrValue::Int(n)) => format!("{}={n}", a.name),
+            AttrDefault::Value(AttrValue::Shape(d)) => format!("{}={}", a.name, d.text()),
             AttrDefault::Absent(what) => format!("{}={what}", a.name),
+            AttrDefault::Required if a.positional => a.name.to_string(),
+            AttrDefault::Required if a.kind == AttrKind::Shape => format!("{}=[...]", a.name),
+            AttrDefault::Required => format!("{}=...", a.name),
         }));
         format!("{}({})", self.name, parts.join(", "))
+    }
+
+    /// The fewest and the most arguments it takes (`usize::MAX`: any number,
+    /// when its last argument repeats).
+    pub fn arity(&self) -> (usize, usize) {
+        match self.args.last() {
+            Some(last) if last.repeats => (self.args.len(), usize::MAX),
+            _ => (self.args.len(), self.args.len()),
+        }
+    }
+
+    /// True when it takes `n` arguments.
+    pub fn takes(&self, n: usize) -> bool {
+        let (min, max) = self.arity();
+        (min..=max).contains(&n)
     }
 
     /// The attribute values when the call gives none: every default.
@@ -354,7 +343,7 @@ impl OpDef {
                 .iter()
                 .map(|a| match a.default {
                     AttrDefault::Value(v) => Some(v),
-                    AttrDefault::Absent(_) => None,
+                    AttrDefault::Absent(_) | AttrDefault::Required => None,
                 })
                 .collect(),
         )

@@ -244,7 +244,7 @@ mod tests {
             );
             assert_eq!(out, want, "{op:?} forward");
             let g = tensor(want.shape(), 7.0);
-            let grads = op.backward(&refs, &want, &g, [true; 3]);
+            let grads = op.backward(&refs, &want, &g, &[true; 3]);
             for (k, arg) in args.iter().enumerate() {
                 let start = tensor(arg.shape(), 9.0);
                 let mut acc = start.clone();

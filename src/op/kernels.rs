@@ -3,7 +3,7 @@
 
 use ndarray::{Array2, ArrayViewD, Axis, IxDyn, Zip};
 
-use super::{ArgGrads, Pair};
+use super::{Pair, Three};
 use crate::broadcast::{unbroadcast, zip_map};
 use crate::tensor::{Array, Shape, Value, shape_text};
 
@@ -232,7 +232,7 @@ pub(super) fn affine_backward(
     b: &Value,
     g: &Value,
     wants: [bool; 3],
-) -> Option<ArgGrads> {
+) -> Option<Three> {
     let (gx, gw) = if wants[0] || wants[1] {
         let gm = unbroadcast(g.to_array(), &matmul_shape(x.shape(), w.shape()).ok()?)?;
         matmul_backward(x, w, gm.view(), [wants[0], wants[1]])?
@@ -243,5 +243,56 @@ pub(super) fn affine_backward(
         gx,
         gw,
         want!(wants[2], unbroadcast(g.to_array(), b.shape())),
+    ])
+}
+
+/// clip(x, lo, hi) = min(max(x, lo), hi) over the broadcast `shape`: hi
+/// where lo > hi, as PyTorch's clamp; NaN stays NaN.
+pub(super) fn clip(args: &[&Value], shape: &[usize]) -> Option<Value> {
+    let (x, lo, hi) = (args[0].view(), args[1].view(), args[2].view());
+    let (x, lo, hi) = (
+        x.broadcast(shape)?,
+        lo.broadcast(shape)?,
+        hi.broadcast(shape)?,
+    );
+    let y = Zip::from(&x).and(&lo).and(&hi).map_collect(|&x, &lo, &hi| {
+        let m = if x < lo { lo } else { x };
+        if m > hi { hi } else { m }
+    });
+    Some(Value::from_array(y))
+}
+
+/// Gradients of [`clip`]: with m = max(x, lo), d/dx = [x >= lo][m <= hi],
+/// d/dlo = [x < lo][m <= hi], d/dhi = [m > hi] (for lo <= hi: g goes to
+/// x inside [lo, hi], to lo below it, to hi above it), each unbroadcast.
+pub(super) fn clip_backward(args: &[&Value], g: &Value, wants: [bool; 3]) -> Option<Three> {
+    let shape = g.shape();
+    let (xv, lov, hiv) = (args[0].view(), args[1].view(), args[2].view());
+    let (x, lo, hi) = (
+        xv.broadcast(shape)?,
+        lov.broadcast(shape)?,
+        hiv.broadcast(shape)?,
+    );
+    let gv = g.view();
+    let part = |k: usize| {
+        let d = Zip::from(&x)
+            .and(&lo)
+            .and(&hi)
+            .and(&gv)
+            .map_collect(|&x, &lo, &hi, &g| {
+                let m = if x < lo { lo } else { x };
+                let hit = match k {
+                    0 => x >= lo && m <= hi,
+                    1 => x < lo && m <= hi,
+                    _ => m > hi,
+                };
+                if hit { g } else { 0.0 }
+            });
+        unbroadcast(d, args[k].shape())
+    };
+    Some([
+        want!(wants[0], part(0)),
+        want!(wants[1], part(1)),
+        want!(wants[2], part(2)),
     ])
 }

@@ -3,7 +3,7 @@
 
 use ndarray::{IxDyn, Zip};
 
-use super::{ArgGrads, Op};
+use super::{Op, Three};
 use crate::broadcast::{broadcast_shapes, unbroadcast, zip_map};
 use crate::tensor::{Array, Value};
 
@@ -30,6 +30,8 @@ pub enum Map {
     Relu,
     Softplus,
     LeakyRelu { alpha: f64 },
+    Maximum,
+    Minimum,
 }
 
 impl From<Map> for Op {
@@ -81,6 +83,25 @@ impl Map {
                     a
                 } else {
                     alpha * a
+                }
+            }
+            // NaN in either gives NaN (as PyTorch), unlike `a.max(b)`.
+            Map::Maximum => {
+                if a.is_nan() || b.is_nan() {
+                    f64::NAN
+                } else if a >= b {
+                    a
+                } else {
+                    b
+                }
+            }
+            Map::Minimum => {
+                if a.is_nan() || b.is_nan() {
+                    f64::NAN
+                } else if a <= b {
+                    a
+                } else {
+                    b
                 }
             }
         }
@@ -144,6 +165,10 @@ impl Map {
             Map::Softplus => (g * sigmoid(a), 0.0),
             // d/dx leaky_relu x = 1 for x > 0, else alpha (alpha at 0, as PyTorch's `x > 0 ? g : g·α`)
             Map::LeakyRelu { alpha } => (if a > 0.0 { g } else { g * alpha }, 0.0),
+            // d/da max(a, b) = 1 where a > b, 0 where a < b, split ½ and ½ at a tie (as PyTorch)
+            Map::Maximum => tie_split(g, a, b),
+            // d/da min(a, b) = 1 where a < b, 0 where a > b, ½ and ½ at a tie
+            Map::Minimum => tie_split(g, b, a),
         }
     }
 
@@ -173,7 +198,7 @@ impl Map {
         out: &Value,
         g: &Value,
         wants: [bool; 3],
-    ) -> Option<ArgGrads> {
+    ) -> Option<Three> {
         let a = *args.first()?;
         let unary = self.arity() == 1;
         let zero = Value::Scalar(0.0);
@@ -238,5 +263,20 @@ fn sign(x: f64) -> f64 {
         0.0
     } else {
         f64::NAN
+    }
+}
+
+/// `g` to the winner: `(g, 0)` when `x > y`, `(0, g)` when `x < y`, `g/2`
+/// each at a tie (PyTorch's rule for maximum and minimum), NaN for NaN.
+#[inline]
+fn tie_split(g: f64, x: f64, y: f64) -> (f64, f64) {
+    if x > y {
+        (g, 0.0)
+    } else if x < y {
+        (0.0, g)
+    } else if x == y {
+        (g / 2.0, g / 2.0)
+    } else {
+        (f64::NAN, f64::NAN)
     }
 }

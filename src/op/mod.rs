@@ -5,14 +5,14 @@
 //! - [`map`]: the elementwise ops ([`Map`]), with their scalar calculus.
 //! - `kernels`, `loss`: the tensor ops' forward and backward kernels.
 //! - `inplace`: allocation-free variants of the hot kernels.
+//! - `shape`: every op's shape rule; `hazard`: where finite differences fail.
 //! - [`def`], [`table`]: the op table (names, arguments, attributes,
 //!   derivative formulas, shape rules, NaN causes, hazards).
 //!
 //! No `_ =>` arms over `Op`: adding an op makes the compiler list every place
 //! that must learn about it.
 
-use crate::broadcast::broadcast_shapes;
-use crate::tensor::{Shape, Value, shape_text};
+use crate::tensor::{Shape, Value};
 
 /// One operation of the spec format (version 1), with its attributes.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -37,6 +37,31 @@ pub enum Op {
     Mse,
     CrossEntropy,
     Bce,
+    Clip,
+    Max {
+        axis: Option<isize>,
+    },
+    Min {
+        axis: Option<isize>,
+    },
+    Index {
+        i: i32,
+        axis: i32,
+    },
+    Slice {
+        start: i32,
+        stop: i32,
+        axis: i32,
+    },
+    Reshape {
+        shape: Dims,
+    },
+    Stack {
+        axis: isize,
+    },
+    Concat {
+        axis: isize,
+    },
 }
 
 impl Op {
@@ -45,40 +70,84 @@ impl Op {
         self.def().name
     }
 
-    /// How many arguments the op takes.
+    /// How many arguments the op takes; for `stack` and `concat`, which take
+    /// any number, the fewest.
     pub fn arity(&self) -> usize {
-        self.def().args.len()
+        self.def().arity().0
+    }
+
+    /// For `max` and `min`: the row-major index of the element picked in
+    /// each lane of `x` (see [`crate::op::Hazard::PickChanged`]); empty for
+    /// other ops.
+    pub fn picks(&self, x: &Value) -> Vec<usize> {
+        let picked = if let Op::Max { axis } = *self {
+            select::picks(x, axis, true)
+        } else if let Op::Min { axis } = *self {
+            select::picks(x, axis, false)
+        } else {
+            None
+        };
+        picked.unwrap_or_default()
     }
 
     /// The op with its attributes, for people: `softmax(axis=1)`, `mul`.
+    /// Attributes at their defaults are left out, except `alpha` and the
+    /// required ones.
     pub fn display(&self) -> String {
-        match self {
+        let name = self.name();
+        let axis = |a: i32| {
+            if a == 0 {
+                String::new()
+            } else {
+                format!(", axis={a}")
+            }
+        };
+        match *self {
             Op::Map(Map::LeakyRelu { alpha }) => format!("leaky_relu(alpha={alpha})"),
-            Op::Sum { axis: Some(a) } | Op::Mean { axis: Some(a) } => {
-                format!("{}(axis={a})", self.name())
+            Op::Sum { axis: Some(a) }
+            | Op::Mean { axis: Some(a) }
+            | Op::Max { axis: Some(a) }
+            | Op::Min { axis: Some(a) } => format!("{name}(axis={a})"),
+            Op::Softmax { axis } | Op::LogSoftmax { axis } if axis != -1 => {
+                format!("{name}(axis={axis})")
             }
-            Op::Softmax { axis } | Op::LogSoftmax { axis } if *axis != -1 => {
-                format!("{}(axis={axis})", self.name())
+            Op::Stack { axis } | Op::Concat { axis } if axis != 0 => format!("{name}(axis={axis})"),
+            Op::Index { i, axis: a } => format!("index(i={i}{})", axis(a)),
+            Op::Slice {
+                start,
+                stop,
+                axis: a,
+            } => {
+                format!("slice(start={start}, stop={stop}{})", axis(a))
             }
+            Op::Reshape { shape } => format!("reshape(shape={})", shape.text()),
             Op::Map(_) | Op::Matmul | Op::Transpose | Op::Sum { .. } | Op::Mean { .. } => {
-                self.name().to_string()
+                name.to_string()
             }
-            Op::Softmax { .. } | Op::LogSoftmax { .. } | Op::Affine | Op::Mse => {
-                self.name().to_string()
-            }
-            Op::CrossEntropy | Op::Bce => self.name().to_string(),
+            Op::Softmax { .. } | Op::LogSoftmax { .. } | Op::Affine | Op::Mse => name.to_string(),
+            Op::CrossEntropy | Op::Bce | Op::Max { .. } | Op::Min { .. } => name.to_string(),
+            Op::Clip => name.to_string(),
+            Op::Stack { .. } | Op::Concat { .. } => name.to_string(),
         }
     }
 
     /// The values of the op's attributes, in the order of its entry's
     /// `attrs` (what `build` was given): for formulas that name them.
     pub fn attrs(&self) -> Attrs {
+        let int = |n: i32| AttrValue::Int(n as isize);
         Attrs(match *self {
             Op::Map(Map::LeakyRelu { alpha }) => vec![Some(AttrValue::Number(alpha))],
             Op::Sum { axis } | Op::Mean { axis } => vec![axis.map(AttrValue::Int)],
             Op::Softmax { axis } | Op::LogSoftmax { axis } => vec![Some(AttrValue::Int(axis))],
+            Op::Max { axis } | Op::Min { axis } => vec![axis.map(AttrValue::Int)],
+            Op::Index { i, axis } => vec![Some(int(i)), Some(int(axis))],
+            Op::Slice { start, stop, axis } => {
+                vec![Some(int(start)), Some(int(stop)), Some(int(axis))]
+            }
+            Op::Reshape { shape } => vec![Some(AttrValue::Shape(shape))],
+            Op::Stack { axis } | Op::Concat { axis } => vec![Some(AttrValue::Int(axis))],
             Op::Map(_) | Op::Matmul | Op::Transpose | Op::Affine => vec![],
-            Op::Mse | Op::CrossEntropy | Op::Bce => vec![],
+            Op::Mse | Op::CrossEntropy | Op::Bce | Op::Clip => vec![],
         })
     }
 
@@ -94,8 +163,11 @@ impl Op {
     }
 }
 
-/// Gradients for an op's arguments (at most three), `None` where not wanted.
-pub type ArgGrads = [Option<Value>; 3];
+/// Gradients for an op's arguments, `None` where not wanted.
+pub type ArgGrads = Vec<Option<Value>>;
+
+/// Gradients of the first three arguments, `None` where not wanted.
+pub(super) type Three = [Option<Value>; 3];
 
 /// Gradients of the first two arguments, `None` where not wanted.
 pub(super) type Pair = (Option<Value>, Option<Value>);
@@ -110,85 +182,28 @@ macro_rules! want {
 
 pub mod def;
 pub mod export;
+mod hazard;
 mod inplace;
 mod kernels;
 mod loss;
 pub mod map;
+mod select;
+mod shape;
 pub mod table;
 
 pub use def::{
-    ArgDef, AttrDef, AttrDefault, AttrKind, AttrValue, Attrs, Formula, Grad, Hazard, Largest,
-    OpDef, Role,
+    ArgDef, AttrDef, AttrDefault, AttrKind, AttrValue, Attrs, Formula, Grad, Largest, OpDef, Role,
 };
+pub use hazard::Hazard;
 pub use map::Map;
 pub use table::{OPS, op_def};
 
 use kernels::*;
 use loss::*;
+use select::*;
+pub use select::{Dims, MAX_RANK};
 
 impl Op {
-    /// The shape of the result, from the shapes of the arguments.
-    ///
-    /// The error is a sentence naming the shapes and the rule that failed.
-    /// Every shape accepted here is safe for [`Op::forward`] and [`Op::backward`].
-    pub fn infer_shape(&self, args: &[&[usize]]) -> Result<Shape, String> {
-        let def = self.def();
-        if args.len() != def.args.len() {
-            return Err(format!(
-                "{} takes {} argument(s), got {}",
-                def.usage(),
-                def.args.len(),
-                args.len()
-            ));
-        }
-        match *self {
-            Op::Map(m) if m.arity() == 2 => broadcast_shapes(args[0], args[1]),
-            Op::Map(_) => Ok(args[0].to_vec()),
-            Op::Matmul => matmul_shape(args[0], args[1]),
-            Op::Transpose => Ok(args[0].iter().rev().copied().collect()),
-            Op::Sum { axis: None } | Op::Mean { axis: None } => Ok(vec![]),
-            Op::Sum { axis: Some(axis) } | Op::Mean { axis: Some(axis) } => {
-                let i = normalize_axis(axis, args[0])?;
-                let mut shape = args[0].to_vec();
-                shape.remove(i);
-                Ok(shape)
-            }
-            Op::Softmax { axis } | Op::LogSoftmax { axis } => {
-                if args[0].is_empty() {
-                    return Err(format!(
-                        "{} needs a tensor of rank >= 1, got a scalar",
-                        def.name
-                    ));
-                }
-                normalize_axis(axis, args[0])?;
-                Ok(args[0].to_vec())
-            }
-            Op::Affine => {
-                let m = matmul_shape(args[0], args[1])
-                    .map_err(|e| format!("affine computes matmul(x, W) first, but {e}"))?;
-                broadcast_shapes(&m, args[2]).map_err(|e| {
-                    format!(
-                        "affine adds b to matmul(x, W) of shape {}, but {e}",
-                        shape_text(&m)
-                    )
-                })
-            }
-            Op::Mse | Op::Bce => {
-                broadcast_shapes(args[0], args[1]).map_err(|e| {
-                    format!(
-                        "{} needs {} and {} of the same shape or broadcastable shapes, but {e}",
-                        def.name, def.args[0].name, def.args[1].name
-                    )
-                })?;
-                Ok(vec![])
-            }
-            Op::CrossEntropy => {
-                cross_entropy_layout(args[0], args[1])?;
-                Ok(vec![])
-            }
-        }
-    }
-
     /// The op applied to its arguments (scalars or tensors).
     ///
     /// Never panics. Values outside an op's domain give inf/NaN (no clamping,
@@ -209,18 +224,24 @@ impl Op {
     /// is not differentiable: its gradient is zeros. Never panics; if the
     /// shapes of `args`, `out` and `g` are inconsistent, the wanted gradients
     /// are NaN of each argument's shape.
-    pub fn backward(&self, args: &[&Value], out: &Value, g: &Value, wants: [bool; 3]) -> ArgGrads {
-        let arity = self.arity().min(args.len());
-        let wants = std::array::from_fn(|i| wants[i] && i < arity);
-        if wants == [false; 3] {
-            return [None, None, None];
+    pub fn backward(&self, args: &[&Value], out: &Value, g: &Value, wants: &[bool]) -> ArgGrads {
+        let n = if self.def().takes(args.len()) {
+            args.len()
+        } else {
+            self.arity().min(args.len())
+        };
+        let wants: Vec<bool> = (0..n).map(|i| wants.get(i) == Some(&true)).collect();
+        if !wants.contains(&true) {
+            return vec![None; n];
         }
-        if args.len() == self.arity()
-            && let Some(grads) = self.try_backward(args, out, g, wants)
+        if self.def().takes(args.len())
+            && let Some(grads) = self.try_backward(args, out, g, &wants)
         {
             return grads;
         }
-        std::array::from_fn(|i| wants[i].then(|| Value::full(args[i].shape(), f64::NAN)))
+        (0..n)
+            .map(|i| wants[i].then(|| Value::full(args[i].shape(), f64::NAN)))
+            .collect()
     }
 
     /// The result shape when the arguments' shapes are valid for the op.
@@ -232,7 +253,7 @@ impl Op {
     /// Forward of every op: elementwise ops via [`Map::forward_scalar`], the
     /// others, once their shapes are checked, by the kernels.
     fn try_forward(&self, args: &[&Value]) -> Option<Value> {
-        if args.len() != self.arity() {
+        if !self.def().takes(args.len()) {
             return None;
         }
         // Cross-entropy with class indices needs no shape and no buffer (training's loss).
@@ -259,6 +280,14 @@ impl Op {
             Op::Mse => mse(args[0], args[1]),
             Op::Bce => bce(args[0], args[1]),
             Op::CrossEntropy => cross_entropy(args[0], args[1]),
+            Op::Clip => clip(args, &shape),
+            Op::Max { axis } => pick_reduce(args[0], axis, true, &shape),
+            Op::Min { axis } => pick_reduce(args[0], axis, false, &shape),
+            Op::Index { i, axis } => index(args[0], i, axis),
+            Op::Slice { start, stop, axis } => slice(args[0], start, stop, axis),
+            Op::Reshape { .. } => reshape(args[0], &shape),
+            Op::Stack { axis } => stack(args, axis, &shape),
+            Op::Concat { axis } => concat(args, axis),
         }
     }
 
@@ -270,7 +299,7 @@ impl Op {
         args: &[&Value],
         out: &Value,
         g: &Value,
-        wants: [bool; 3],
+        wants: &[bool],
     ) -> Option<ArgGrads> {
         if !matches!(self, Op::Map(_)) {
             let shape = self.shape_of(args)?;
@@ -278,29 +307,48 @@ impl Op {
                 return None;
             }
         }
-        let two = [wants[0], wants[1]];
-        let (ga, gb) = match *self {
-            Op::Map(m) => return m.backward(args, out, g, wants),
-            Op::Matmul => matmul_backward(args[0], args[1], g.view(), two)?,
-            // (xᵀ)ᵀ = x: the gradient is gᵀ
-            Op::Transpose => (Some(transposed(g.view())), None),
-            Op::Sum { axis } => (
-                want!(wants[0], reduce_backward(args[0], axis, false, g)),
-                None,
-            ),
-            Op::Mean { axis } => (
-                want!(wants[0], reduce_backward(args[0], axis, true, g)),
-                None,
-            ),
-            Op::Softmax { axis } => (want!(wants[0], softmax_backward(out, g, axis, false)), None),
-            Op::LogSoftmax { axis } => {
-                (want!(wants[0], softmax_backward(out, g, axis, true)), None)
+        let want = |i: usize| wants.get(i) == Some(&true);
+        let three = [want(0), want(1), want(2)];
+        let two = [want(0), want(1)];
+        let one = |grad: Option<Value>| Some(vec![grad]);
+        let pair = |(a, b): Pair| Some(vec![a, b]);
+        match *self {
+            Op::Map(m) => {
+                let [a, b, _] = m.backward(args, out, g, three)?;
+                Some([a, b].into_iter().take(args.len()).collect())
             }
-            Op::Affine => return affine_backward(args[0], args[1], args[2], g, wants),
-            Op::Mse => mse_backward(args[0], args[1], scalar_of(g)?, two)?,
-            Op::Bce => bce_backward(args[0], args[1], scalar_of(g)?, two)?,
-            Op::CrossEntropy => cross_entropy_backward(args[0], args[1], scalar_of(g)?, two)?,
-        };
-        Some([ga, gb, None])
+            Op::Matmul => pair(matmul_backward(args[0], args[1], g.view(), two)?),
+            // (xᵀ)ᵀ = x: the gradient is gᵀ
+            Op::Transpose => one(Some(transposed(g.view()))),
+            Op::Sum { axis } => one(want!(want(0), reduce_backward(args[0], axis, false, g))),
+            Op::Mean { axis } => one(want!(want(0), reduce_backward(args[0], axis, true, g))),
+            Op::Softmax { axis } => one(want!(want(0), softmax_backward(out, g, axis, false))),
+            Op::LogSoftmax { axis } => one(want!(want(0), softmax_backward(out, g, axis, true))),
+            Op::Affine => Some(affine_backward(args[0], args[1], args[2], g, three)?.into()),
+            Op::Mse => pair(mse_backward(args[0], args[1], scalar_of(g)?, two)?),
+            Op::Bce => pair(bce_backward(args[0], args[1], scalar_of(g)?, two)?),
+            Op::CrossEntropy => pair(cross_entropy_backward(
+                args[0],
+                args[1],
+                scalar_of(g)?,
+                two,
+            )?),
+            Op::Clip => Some(clip_backward(args, g, three)?.into()),
+            Op::Max { axis } => one(want!(want(0), pick_backward(args[0], axis, true, g))),
+            Op::Min { axis } => one(want!(want(0), pick_backward(args[0], axis, false, g))),
+            Op::Index { i, axis } => one(want!(want(0), index_backward(args[0], i, axis, g))),
+            Op::Slice { start, stop, axis } => one(want!(
+                want(0),
+                slice_backward(args[0], (start, stop, axis), g)
+            )),
+            // reshape moves elements without changing them: g reshaped back
+            Op::Reshape { .. } => one(want!(want(0), reshape(g, args[0].shape()))),
+            Op::Stack { axis } => (0..args.len())
+                .map(|k| Some(want!(want(k), stack_backward(g, k, axis))))
+                .collect(),
+            Op::Concat { axis } => (0..args.len())
+                .map(|k| Some(want!(want(k), concat_backward(args, k, axis, g))))
+                .collect(),
+        }
     }
 }

@@ -17,6 +17,12 @@ const AXIS: &str = r"[+-]?0*(?:[0-9]|[1-5][0-9]|6[0-3])(?:\.0*)?";
 /// Whitespace around the pieces of a call.
 const WS: &str = r"\s*";
 
+/// An integer position (index, slice), negative from the end.
+const INT: &str = r"[+-]?[0-9]+(?:\.0*)?";
+
+/// A shape: `[2, -1]`.
+const SHAPE: &str = r"\[\s*(?:-?[0-9]+(?:\s*,\s*-?[0-9]+)*)?\s*\]";
+
 /// The schema of a node: a call string or a mapping.
 pub(super) fn node() -> Json {
     let names: Vec<&str> = OPS.iter().map(|op| op.name).collect();
@@ -85,7 +91,9 @@ fn default(d: AttrDefault) -> String {
     match d {
         AttrDefault::Value(AttrValue::Number(x)) => x.to_string(),
         AttrDefault::Value(AttrValue::Int(n)) => n.to_string(),
+        AttrDefault::Value(AttrValue::Shape(d)) => d.text(),
         AttrDefault::Absent(what) => what.to_string(),
+        AttrDefault::Required => "none: required".to_string(),
     }
 }
 
@@ -120,6 +128,8 @@ fn call_pattern(op: &OpDef) -> String {
             let value = match a.kind {
                 AttrKind::Axis => AXIS,
                 AttrKind::Number => NUMBER,
+                AttrKind::Index => INT,
+                AttrKind::Shape => SHAPE,
             };
             format!("{}{WS}={WS}{value}", a.name)
         })
@@ -129,11 +139,25 @@ fn call_pattern(op: &OpDef) -> String {
     if let Some(attr) = &attr {
         body.push_str(&format!("(?:{attr}{WS},{WS})*"));
     }
+    let (min, max) = op.arity();
     for i in 0..op.args.len() {
         if i > 0 {
             body.push_str(&format!("{WS},{WS}"));
         }
         body.push_str(&arg);
+        if let Some(attr) = &attr {
+            body.push_str(&format!("(?:{WS},{WS}{attr})*"));
+        }
+    }
+    // A repeated last argument (stack, concat), then positional attributes.
+    if max > min {
+        body.push_str(&format!("(?:{WS},{WS}{arg})*"));
+        if let Some(attr) = &attr {
+            body.push_str(&format!("(?:{WS},{WS}{attr})*"));
+        }
+    }
+    for _ in op.attrs.iter().filter(|a| a.positional) {
+        body.push_str(&format!("(?:{WS},{WS}{INT})?"));
         if let Some(attr) = &attr {
             body.push_str(&format!("(?:{WS},{WS}{attr})*"));
         }
@@ -144,17 +168,23 @@ fn call_pattern(op: &OpDef) -> String {
 /// For the mapping form: when `op` is this op, exactly its arguments and
 /// only its attributes.
 fn mapping_branch(op: &OpDef) -> Json {
-    let n = op.args.len();
+    let (n, max) = op.arity();
+    let positional = op.attrs.iter().filter(|a| a.positional).count();
     let mut properties = serde_json::Map::new();
     properties.insert("op".into(), json!(true));
-    properties.insert(
-        "args".into(),
+    let args = if max == usize::MAX {
         json!({
             "minItems": n,
-            "maxItems": n,
+            "description": format!("{n} or more argument(s): {}", op.usage())
+        })
+    } else {
+        json!({
+            "minItems": n,
+            "maxItems": n + positional,
             "description": format!("{n} argument(s): {}", op.usage())
-        }),
-    );
+        })
+    };
+    properties.insert("args".into(), args);
     for a in op.attrs {
         let schema = match a.kind {
             AttrKind::Axis => json!({
@@ -166,6 +196,16 @@ fn mapping_branch(op: &OpDef) -> Json {
             AttrKind::Number => json!({
                 "type": "number",
                 "description": format!("A number (default {}).", default(a.default))
+            }),
+            AttrKind::Index => json!({
+                "type": "integer",
+                "description": format!("A position; negative counts from the end (default {}).", default(a.default))
+            }),
+            AttrKind::Shape => json!({
+                "type": "array",
+                "items": { "type": "integer", "minimum": -1 },
+                "maxItems": crate::op::MAX_RANK,
+                "description": "A shape: sizes, one of them -1 (inferred) at most."
             }),
         };
         properties.insert(a.name.into(), schema);

@@ -71,7 +71,7 @@ fn parse_call(source: &Source, text: &str, span: Span) -> Result<Call, Diagnosti
     let mut attrs = Vec::new();
     if !inner.trim().is_empty() {
         let mut offset = open + 1;
-        for piece in inner.split(',') {
+        for piece in pieces(inner) {
             let lead = piece.len() - piece.trim_start().len();
             let t = piece.trim();
             let (a, b) = (offset + lead, offset + lead + t.len());
@@ -92,9 +92,10 @@ fn parse_call(source: &Source, text: &str, span: Span) -> Result<Call, Diagnosti
                 let key = t[..eq].trim();
                 let val = t[eq + 1..].trim();
                 let val_start = a + eq + 1 + (t[eq + 1..].len() - t[eq + 1..].trim_start().len());
-                let attr = match val.parse::<f64>() {
-                    Ok(x) => Attr::Number(x),
-                    Err(_) => Attr::Text(val.to_string()),
+                let attr = match (val.parse::<f64>(), list(val)) {
+                    (Ok(x), _) => Attr::Number(x),
+                    (_, Some(xs)) => Attr::List(xs),
+                    _ => Attr::Text(val.to_string()),
                 };
                 attrs.push((
                     Sp::new(key.to_string(), at(a, a + key.len())),
@@ -178,4 +179,46 @@ impl Call {
             })
         })
     }
+}
+
+/// The pieces of an argument list between commas; commas inside `[...]`
+/// (a list-valued attribute) do not split.
+fn pieces(inner: &str) -> impl Iterator<Item = &str> {
+    let mut depth = 0usize;
+    let mut start = 0;
+    let mut done = false;
+    let bytes = inner.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        while i < bytes.len() {
+            match bytes[i] {
+                b'[' => depth += 1,
+                b']' => depth = depth.saturating_sub(1),
+                b',' if depth == 0 => {
+                    let piece = &inner[start..i];
+                    i += 1;
+                    start = i;
+                    return Some(piece);
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        done = true;
+        Some(&inner[start..])
+    })
+}
+
+/// `[2, 3]` as numbers; `None` unless it is a bracketed list of at most
+/// [`super::MAX_ATTR_LIST`] numbers.
+fn list(text: &str) -> Option<Vec<f64>> {
+    let inner = text.strip_prefix('[')?.strip_suffix(']')?.trim();
+    if inner.is_empty() {
+        return Some(Vec::new());
+    }
+    let xs: Option<Vec<f64>> = inner.split(',').map(|x| x.trim().parse().ok()).collect();
+    xs.filter(|xs| xs.len() <= super::MAX_ATTR_LIST)
 }

@@ -132,11 +132,17 @@ pub enum Arg {
     Number(f64),
 }
 
+/// The longest list an attribute may hold (longer ones are kept as text,
+/// for the message).
+pub const MAX_ATTR_LIST: usize = 32;
+
 /// An attribute's value.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Attr {
     /// A number (`axis=1`, `alpha=0.2`).
     Number(f64),
+    /// A list of numbers (`shape=[2, 3]`), at most [`MAX_ATTR_LIST`] long.
+    List(Vec<f64>),
     /// Anything else, kept as text for the message.
     Text(String),
 }

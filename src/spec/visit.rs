@@ -179,6 +179,22 @@ impl<'de> Deserialize<'de> for AttrValue {
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<AttrValue, E> {
                 self.visit_f64(v as f64)
             }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<AttrValue, A::Error> {
+                // A list of numbers (`shape: [2, 3]`); anything else is kept as text.
+                let mut list = Vec::new();
+                let mut numbers = true;
+                while let Some(AttrValue(item)) = seq.next_element()? {
+                    match item {
+                        Attr::Number(x) if list.len() < super::MAX_ATTR_LIST => list.push(x),
+                        _ => numbers = false,
+                    }
+                }
+                Ok(AttrValue(if numbers {
+                    Attr::List(list)
+                } else {
+                    Attr::Text("a list that is not a short list of numbers".into())
+                }))
+            }
         }
         d.deserialize_any(V)
     }

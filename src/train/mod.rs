@@ -120,8 +120,9 @@ pub fn training_plan(plan: Plan, loss: Slot) -> Plan {
         leads[step.out.index()] = step.args().iter().any(|a| leads[a.index()]);
     }
     for step in &mut p.steps {
-        for k in 0..step.arity as usize {
-            step.wants[k] = step.wants[k] && leads[step.args[k].index()];
+        let args = step.args().to_vec();
+        for (want, a) in step.wants_mut().iter_mut().zip(args) {
+            *want = *want && leads[a.index()];
         }
     }
     p.steps_changed();

@@ -1,6 +1,6 @@
 //! The table entries of the elementwise ops ([`Map`]).
 
-use super::{BROADCAST, FLOWS_IN, KINK_AT_ZERO, SAME_SHAPE, local, result};
+use super::{BROADCAST, FLOWS_IN, KINK_AT_ZERO, KINK_WHERE_EQUAL, SAME_SHAPE, local, result};
 use crate::op::def::{AttrDef, AttrDefault, AttrKind, AttrValue, Largest, OpDef};
 use crate::op::{Map, Op};
 
@@ -255,10 +255,59 @@ pub static LEAKY_RELU: OpDef = OpDef {
         name: "alpha",
         kind: AttrKind::Number,
         default: AttrDefault::Value(AttrValue::Number(0.01)),
+        positional: false,
     }],
     build: |a| Op::Map(Map::LeakyRelu { alpha: a.number(0) }),
     shape: SAME_SHAPE,
     nan_cause: FLOWS_IN,
     hazards: KINK_AT_ZERO,
     largest: Largest::ResultOrArg,
+};
+
+pub static MAXIMUM: OpDef = OpDef {
+    name: "maximum",
+    summary: "the larger of a and b, element by element",
+    formula: result("max(<a>, <b>)", r"\max(<a>, <b>)"),
+    args: &[
+        local(
+            "a",
+            "1 if <a> > <b>, ½ if <a> = <b>, else 0",
+            r"\begin{cases} 1 & <a> > <b> \\ \frac{1}{2} & <a> = <b> \\ 0 & \text{otherwise} \end{cases}",
+        ),
+        local(
+            "b",
+            "1 if <b> > <a>, ½ if <a> = <b>, else 0",
+            r"\begin{cases} 1 & <b> > <a> \\ \frac{1}{2} & <a> = <b> \\ 0 & \text{otherwise} \end{cases}",
+        ),
+    ],
+    attrs: &[],
+    build: |_| Op::Map(Map::Maximum),
+    shape: BROADCAST,
+    nan_cause: FLOWS_IN,
+    largest: Largest::Broadcast,
+    hazards: KINK_WHERE_EQUAL,
+};
+
+pub static MINIMUM: OpDef = OpDef {
+    name: "minimum",
+    summary: "the smaller of a and b, element by element",
+    formula: result("min(<a>, <b>)", r"\min(<a>, <b>)"),
+    args: &[
+        local(
+            "a",
+            "1 if <a> < <b>, ½ if <a> = <b>, else 0",
+            r"\begin{cases} 1 & <a> < <b> \\ \frac{1}{2} & <a> = <b> \\ 0 & \text{otherwise} \end{cases}",
+        ),
+        local(
+            "b",
+            "1 if <b> < <a>, ½ if <a> = <b>, else 0",
+            r"\begin{cases} 1 & <b> < <a> \\ \frac{1}{2} & <a> = <b> \\ 0 & \text{otherwise} \end{cases}",
+        ),
+    ],
+    attrs: &[],
+    build: |_| Op::Map(Map::Minimum),
+    shape: BROADCAST,
+    nan_cause: FLOWS_IN,
+    largest: Largest::Broadcast,
+    hazards: KINK_WHERE_EQUAL,
 };

@@ -6,10 +6,12 @@
 //! match), so an op without an entry does not compile, and an entry is in
 //! [`OPS`] exactly when an op points at it.
 
-use super::def::{ArgDef, Formula, Grad, Hazard, OpDef, Role};
+use super::def::{ArgDef, Formula, Grad, OpDef, Role};
+use super::hazard::Hazard;
 use super::{Map, Op};
 
 mod map;
+mod select;
 mod tensor;
 
 /// The shape rule of the binary elementwise ops.
@@ -20,6 +22,8 @@ const SAME_SHAPE: &str = "keeps the shape of its argument";
 const FLOWS_IN: &str = "an overflow, or a non-finite value flowing in from an argument";
 /// The kink of relu, leaky_relu and abs.
 const KINK_AT_ZERO: &[Hazard] = &[Hazard::KinkAtZero { arg: 0 }];
+/// The kink of maximum and minimum.
+const KINK_WHERE_EQUAL: &[Hazard] = &[Hazard::KinkWhereEqual { a: 0, b: 1 }];
 
 /// An op's result as a formula of its arguments (text, LaTeX).
 const fn result(text: &'static str, latex: &'static str) -> Formula {
@@ -32,6 +36,7 @@ const fn local(name: &'static str, text: &'static str, latex: &'static str) -> A
         name,
         role: Role::Operand,
         grad: Grad::Local(Formula { text, latex }),
+        repeats: false,
     }
 }
 
@@ -41,6 +46,7 @@ const fn vjp(name: &'static str, text: &'static str, latex: &'static str) -> Arg
         name,
         role: Role::Operand,
         grad: Grad::Vjp(Formula { text, latex }),
+        repeats: false,
     }
 }
 
@@ -50,6 +56,17 @@ const fn target(name: &'static str, text: &'static str, latex: &'static str) -> 
         name,
         role: Role::Target,
         grad: Grad::Vjp(Formula { text, latex }),
+        repeats: false,
+    }
+}
+
+/// The repeated last operand of a variadic tensor op (`stack(a, b, ...)`).
+const fn many(name: &'static str, text: &'static str, latex: &'static str) -> ArgDef {
+    ArgDef {
+        name,
+        role: Role::Operand,
+        grad: Grad::Vjp(Formula { text, latex }),
+        repeats: true,
     }
 }
 
@@ -89,6 +106,8 @@ ops! {
     Op::Map(Map::Relu) => map::RELU,
     Op::Map(Map::Softplus) => map::SOFTPLUS,
     Op::Map(Map::LeakyRelu { .. }) => map::LEAKY_RELU,
+    Op::Map(Map::Maximum) => map::MAXIMUM,
+    Op::Map(Map::Minimum) => map::MINIMUM,
     Op::Matmul => tensor::MATMUL,
     Op::Transpose => tensor::TRANSPOSE,
     Op::Sum { .. } => tensor::SUM,
@@ -99,6 +118,14 @@ ops! {
     Op::Mse => tensor::MSE,
     Op::CrossEntropy => tensor::CROSS_ENTROPY,
     Op::Bce => tensor::BCE,
+    Op::Clip => tensor::CLIP,
+    Op::Max { .. } => select::MAX,
+    Op::Min { .. } => select::MIN,
+    Op::Index { .. } => select::INDEX,
+    Op::Slice { .. } => select::SLICE,
+    Op::Reshape { .. } => select::RESHAPE,
+    Op::Stack { .. } => select::STACK,
+    Op::Concat { .. } => select::CONCAT,
 }
 
 /// The entry of the op called `name`, if there is one.

@@ -1,14 +1,16 @@
 //! The table entries of the tensor ops (everything but [`crate::op::Map`]).
 
 use super::{FLOWS_IN, result, target, vjp};
+use crate::op::Hazard;
 use crate::op::Op;
-use crate::op::def::{AttrDef, AttrDefault, AttrKind, AttrValue, Hazard, Largest, OpDef};
+use crate::op::def::{AttrDef, AttrDefault, AttrKind, AttrValue, Largest, OpDef};
 
 /// `axis`, every axis when absent (`sum`, `mean`).
 const AXIS_ALL: &[AttrDef] = &[AttrDef {
     name: "axis",
     kind: AttrKind::Axis,
     default: AttrDefault::Absent("all"),
+    positional: false,
 }];
 
 /// `axis`, the last by default (`softmax`, `log_softmax`).
@@ -16,6 +18,7 @@ const AXIS_LAST: &[AttrDef] = &[AttrDef {
     name: "axis",
     kind: AttrKind::Axis,
     default: AttrDefault::Value(AttrValue::Int(-1)),
+    positional: false,
 }];
 
 pub static MATMUL: OpDef = OpDef {
@@ -234,4 +237,28 @@ pub static BCE: OpDef = OpDef {
     nan_cause: "log of 0 or of a negative number: p must be in (0, 1)",
     hazards: &[],
     largest: Largest::Broadcast,
+};
+
+pub static CLIP: OpDef = OpDef {
+    name: "clip",
+    summary: "x limited to [lo, hi]: min(max(x, lo), hi), element by element",
+    formula: result("min(max(<x>, <lo>), <hi>)", r"\min(\max(<x>, <lo>), <hi>)"),
+    args: &[
+        vjp(
+            "x",
+            "<g> where <lo> ≤ <x> ≤ <hi>, else 0",
+            r"<g> \, [<lo> \le <x> \le <hi>]",
+        ),
+        vjp("lo", "<g> where <x> < <lo>, else 0", r"<g> \, [<x> < <lo>]"),
+        vjp("hi", "<g> where <x> > <hi>, else 0", r"<g> \, [<x> > <hi>]"),
+    ],
+    attrs: &[],
+    build: |_| Op::Clip,
+    shape: "broadcasts x, lo and hi together like NumPy",
+    nan_cause: FLOWS_IN,
+    largest: Largest::ResultOrArg,
+    hazards: &[
+        Hazard::KinkWhereEqual { a: 0, b: 1 },
+        Hazard::KinkWhereEqual { a: 0, b: 2 },
+    ],
 };
