@@ -33,10 +33,11 @@ def call(text):
     m = re.fullmatch(r"\s*(\w+)\((.*)\)\s*", text)
     op, inner = m.group(1), m.group(2)
     args, attrs = [], {}
-    for piece in [p.strip() for p in inner.split(",") if p.strip()]:
+    # commas inside [...] (shape=[2, 3]) do not split
+    for piece in [p.strip() for p in re.split(r",(?![^\[]*\])", inner) if p.strip()]:
         if "=" in piece:
             k, v = piece.split("=", 1)
-            attrs[k.strip()] = float(v)
+            attrs[k.strip()] = json.loads(v) if v.strip().startswith("[") else float(v)
         else:
             args.append(piece)
     return op, args, attrs
@@ -47,7 +48,7 @@ def node_form(d):
         return call(d)
     d = dict(d)
     op, args = d.pop("op"), [str(a) for a in d.pop("args")]
-    return op, args, {k: float(v) for k, v in d.items()}
+    return op, args, {k: v if isinstance(v, list) else float(v) for k, v in d.items()}
 
 
 def apply(op, a, attrs):
@@ -82,6 +83,21 @@ def apply(op, a, attrs):
         if t.shape == logits.shape:
             return -(t * torch.log_softmax(logits, dim=-1)).sum(-1).mean()
         return torch.nn.functional.cross_entropy(logits, t.detach().long())
+    if op == "maximum": return torch.maximum(a[0], a[1])
+    if op == "minimum": return torch.minimum(a[0], a[1])
+    if op == "clip": return torch.clamp(a[0], a[1], a[2])
+    # max(x, dim) sends the gradient to the first maximum, as bpc does (with no
+    # dim, torch splits it among ties: the sweep has none)
+    if op == "max": return a[0].max() if ax is None else a[0].max(dim=ax).values
+    if op == "min": return a[0].min() if ax is None else a[0].min(dim=ax).values
+    ax0 = 0 if ax is None else ax
+    if op == "index": return a[0].select(ax0, int(a[1].item()))
+    if op == "slice":
+        at = (slice(None),) * (ax0 % a[0].dim()) + (slice(int(a[1].item()), int(a[2].item())),)
+        return a[0][at]
+    if op == "reshape": return a[0].reshape([int(d) for d in attrs["shape"]])
+    if op == "stack": return torch.stack(a, dim=ax0)
+    if op == "concat": return torch.cat(a, dim=ax0)
     raise ValueError(f"op {op} not mapped")
 
 
@@ -211,6 +227,32 @@ nodes:
   t29: mul(lsm, a)
   t30: sum(t29)
   t31: sum(aff)
+  maxi: maximum(a, c)
+  mini: minimum(a, b)
+  clp: clip(a, -0.5, 0.8)
+  clpt: clip(a, c, 1.0)
+  mx0: max(a, axis=0)
+  mn: min(a)
+  ix: index(a, 1)
+  ixc: index(a, -1, axis=1)
+  sl: slice(a, 0, 2, axis=1)
+  rs: reshape(a, shape=[3, -1])
+  st: stack(b, v, b, v)
+  cc: concat(b, v, b, v)
+  t32: sum(maxi)
+  t33: sum(mini)
+  t34: sum(clp)
+  t35: sum(clpt)
+  t36: sum(mx0)
+  t37: sum(ix)
+  t38: sum(ixc)
+  t39: sum(sl)
+  t40: mul(rs, rs)
+  t41: sum(t40)
+  t42: mul(st, st)
+  t43: sum(t42)
+  t44: mul(cc, cc)
+  t45: sum(t44)
   u1: add(t1, t2)
   u2: add(u1, t3)
   u3: add(u2, t4)
@@ -242,7 +284,19 @@ nodes:
   u29: add(u28, mse_)
   u30: add(u29, ce_idx)
   u31: add(u30, ce_hot)
-  total: add(u31, bce_)
+  u32: add(u31, bce_)
+  u33: add(u32, t32)
+  u34: add(u33, t33)
+  u35: add(u34, t34)
+  u36: add(u35, t35)
+  u37: add(u36, t36)
+  u38: add(u37, mn)
+  u39: add(u38, t37)
+  u40: add(u39, t38)
+  u41: add(u40, t39)
+  u42: add(u41, t41)
+  u43: add(u42, t43)
+  total: add(u43, t45)
 output: total
 """
 
