@@ -14,7 +14,7 @@ use security_util::{TRAIN_SPEC, flat, is_root, listing, path, put, scratch};
 
 /// True when `out` shows that training started.
 fn trained(out: &str) -> bool {
-    out.contains("epoch ")
+    out.lines().any(|l| l.starts_with("epoch "))
 }
 
 /// A trained spec: valid, and `w` moved from 0.
@@ -306,23 +306,35 @@ fn a_fifo_is_written_in_place_and_a_failed_extra_output_keeps_the_main_one() {
     let (code, _, err) = bpc(&["train", &spec, "--history", fifo.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     assert!(reader.join().unwrap().starts_with("epoch,loss\n"));
-    // Without one, the history fails at the end, and says the trained spec is safe.
+    // Without one, that is found before training.
     let out = path(d, "t.yaml");
-    let (code, stdout, err) = bpc(&[
-        "train",
-        &spec,
-        "-o",
-        &out,
-        "--history",
-        fifo.to_str().unwrap(),
-    ]);
+    let h = fifo.to_str().unwrap();
+    let (code, stdout, err) = bpc(&["train", &spec, "-o", &out, "--history", h]);
     assert_eq!(code, 2, "{stdout}{err}");
-    assert!(is_trained_spec(Path::new(&out)));
-    let err = flat(&err);
+    assert!(!trained(&stdout), "{stdout}");
     assert!(
-        err.contains("no program is reading from this FIFO"),
+        flat(&err).contains("no program is reading from this FIFO"),
         "{err}"
     );
+    // A reader that goes away: the history fails, the trained spec is written
+    // all the same, and the message says so.
+    let closer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || drop(std::fs::File::open(fifo).unwrap()))
+    };
+    std::thread::sleep(Duration::from_millis(100));
+    let long = put(
+        d,
+        "long.yaml",
+        TRAIN_SPEC.replace("epochs: 5", "epochs: 20000"),
+    );
+    let (code, stdout, err) = bpc(&["train", &long, "-o", &out, "--history", h]);
+    closer.join().unwrap();
+    assert_eq!(code, 2, "{stdout}{err}");
+    assert!(trained(&stdout), "{stdout}");
+    assert!(is_trained_spec(Path::new(&out)));
+    let err = flat(&err);
+    assert!(err.contains("cannot write"), "{err}");
     assert!(err.contains("the main one to"), "{err}");
 }
 

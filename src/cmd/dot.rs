@@ -27,6 +27,13 @@ pub struct Args {
     /// The Graphviz program that draws `.svg`, `.png` and `.pdf` files.
     #[arg(long, value_name = "PROGRAM", default_value = "dot")]
     pub graphviz: PathBuf,
+    /// Stop Graphviz after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = graphviz::TIMEOUT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub graphviz_timeout: u64,
+    /// Draw a picture of a graph over 2000 vertices anyway (Graphviz may take very long).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Runs `bpc dot`.
@@ -57,8 +64,14 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
         (Some(path), Some(out)) => match drawn_format(path) {
             None => outputs.write(out, text.as_bytes())?,
             Some(format) => {
-                let picture =
-                    timings.time("graphviz", || graphviz::draw(&a.graphviz, format, &text));
+                let vertices = plan.slots.len();
+                if vertices > graphviz::MAX_DRAWN && !a.force {
+                    return Err(too_big_to_draw(vertices, path));
+                }
+                let timeout = std::time::Duration::from_secs(a.graphviz_timeout);
+                let picture = timings.time("graphviz", || {
+                    graphviz::draw(&a.graphviz, format, &text, timeout)
+                });
                 match picture {
                     Ok((bytes, warnings)) => {
                         if !warnings.trim().is_empty() {
@@ -80,6 +93,23 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
         write!(io.err, "{}", timings.render())?;
     }
     Ok(())
+}
+
+/// A graph too big for Graphviz to lay out in reasonable time and memory.
+fn too_big_to_draw(vertices: usize, path: &Path) -> Failure {
+    Diagnostic::new(
+        ErrorKind::Limit,
+        format!(
+            "the graph has {vertices} vertices; bpc draws pictures of at most {} \
+             (Graphviz's layout of a big graph can take minutes and gigabytes)",
+            graphviz::MAX_DRAWN
+        ),
+    )
+    .help(format!(
+        "pass --force to draw it anyway, or write the DOT text with `-o {}`",
+        path.with_extension("dot").display()
+    ))
+    .into()
 }
 
 /// Graphviz is not installed: says how to install it, and writes the DOT

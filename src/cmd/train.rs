@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::diag::{Diagnostic, ErrorKind};
-use crate::files::Outputs;
+use crate::files::{self, Outputs};
 use crate::load;
 use crate::render::nonfinite;
 use crate::render::number;
@@ -61,11 +61,30 @@ pub struct Args {
 /// Raised by Ctrl-C; [`train::fit`] stops after the current step.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
+/// Exit status after a second Ctrl-C (128 + SIGINT, as a shell reports it).
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+/// The first Ctrl-C stops training cleanly after the current step (the
+/// params so far are kept); a second one, while that step runs or the
+/// outputs are written, exits at once with status 130. (A temporary file it
+/// leaves behind is removed by the next write beside it.)
 fn install_ctrl_c() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         // Failing to install (another handler exists) only loses the clean stop.
-        let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
+        let _ = ctrlc::set_handler(|| {
+            if INTERRUPTED.swap(true, Ordering::SeqCst) {
+                // The main thread holds the stdout and stderr locks: write
+                // the fd directly, and exit without flushing through them.
+                let note = b"\ninterrupted again: exiting now\n";
+                // SAFETY: write(2) and _exit(2) on this process's own stderr;
+                // both are async-signal-safe and take no lock.
+                unsafe {
+                    libc::write(2, note.as_ptr().cast(), note.len());
+                    libc::_exit(EXIT_INTERRUPTED);
+                }
+            }
+        });
     });
 }
 
@@ -111,7 +130,16 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
         train::batches::check(&plan, &data, &s, &a.sets)
     })?;
     let plan = timings.time("training plan", || train::training_plan(plan, s.loss));
+    // The history is streamed to its file (nothing is kept in memory), and
+    // the plot's curve keeps a bounded number of epochs.
+    let mut history = history_out.map(|i| outputs.get(i).stream()).transpose()?;
+    if let Some(h) = history.as_mut() {
+        let accuracy = train::Metric::detect(&plan, s.loss).is_some();
+        h.write(train::history::csv_header(accuracy).as_bytes());
+    }
     writeln!(io.out, "{}", header(&plan, &s))?;
+
+    let mut curve = plot_out.map(|_| train::history::Curve::new());
 
     install_ctrl_c();
     INTERRUPTED.store(false, Ordering::SeqCst);
@@ -128,6 +156,12 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
     let width = s.epochs.to_string().len();
     let out = &mut *io.out;
     let mut log = |e: &Epoch| {
+        if let Some(h) = history.as_mut() {
+            h.write(train::history::csv_row(e).as_bytes());
+        }
+        if let Some(c) = curve.as_mut() {
+            c.push(*e);
+        }
         if let Some(bar) = &bar {
             bar.set_position(e.epoch);
             bar.set_message(format!("loss {}", number(e.loss, 6)));
@@ -167,6 +201,10 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
     for (i, t) in fit.epoch_times.iter().enumerate() {
         timings.record(format!("epoch {}", i + 1), *t);
     }
+    if fit.epochs > fit.epoch_times.len() as u64 {
+        let first = fit.epoch_times.len() + 1;
+        timings.record(format!("epochs {first}-{}", fit.epochs), fit.later_time);
+    }
     timings.summary("epoch median", crate::timings::median(&fit.epoch_times));
     let (before, after) = timings.time("score", || {
         (train::score(&plan, &[]), train::score(&plan, &fit.params))
@@ -192,21 +230,22 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
             )?;
         }
     }
-    let mut aux = Vec::new();
-    if let Some(i) = history_out {
-        aux.push((i, Ok(write::history_csv(&fit.history).into_bytes())));
+    let mut extra = Vec::new();
+    if let Some(h) = history {
+        extra.push(h.finish());
     }
-    if let Some(i) = plot_out {
+    if let (Some(i), Some(curve)) = (plot_out, curve) {
         let title = format!("{}: training loss", plan.name);
-        let svg = plot::loss_svg(&fit.history, &title)
-            .map(String::into_bytes)
-            .map_err(|e| {
-                Diagnostic::new(ErrorKind::Io, format!("cannot draw the loss curve: {e}"))
-            });
-        aux.push((i, svg));
+        extra.push(
+            plot::loss_svg(&curve.points(), &title)
+                .map_err(|e| {
+                    Diagnostic::new(ErrorKind::Io, format!("cannot draw the loss curve: {e}"))
+                })
+                .and_then(|svg| outputs.write(i, svg.as_bytes())),
+        );
     }
     let kept = trained_out.map(|i| outputs.get(i).path.clone());
-    outputs.write_each(aux, kept.as_deref())?;
+    files::extra_failures(extra, kept.as_deref())?;
     if a.timings {
         let how = match a.threads {
             Some(_) => "--threads",
@@ -294,8 +333,7 @@ fn report(io: &mut Io, fit: &Fit, before: Score, after: Score) -> Result<(), Fai
         writeln!(
             io.out,
             "interrupted after {} epochs ({} steps): keeping the params so far",
-            fit.history.len(),
-            fit.steps
+            fit.epochs, fit.steps
         )?;
     }
     writeln!(

@@ -6,6 +6,7 @@
 //!   written atomically so a reader never sees a half-written file.
 
 pub mod read;
+mod stream;
 mod temp;
 mod unix;
 pub mod write;
@@ -14,5 +15,6 @@ pub use read::{
     MAX_DATA_BYTES, MAX_SPEC_BYTES, ReadError, ReadPolicy, data_path, open_data, parse_size,
     read_capped, size_text,
 };
+pub use stream::Stream;
 pub use temp::{TEMP_SUFFIX, remove_stale};
-pub use write::{Output, Outputs, cannot_write, write_atomic};
+pub use write::{Output, Outputs, cannot_write, extra_failures, write_atomic};

@@ -2,14 +2,13 @@
 //! effective ids, and writing to a device or FIFO without blocking on it.
 
 use std::fs::{File, OpenOptions};
-use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
-/// A character device or FIFO, written in place. A FIFO without a reader is
-/// an error, not a hang.
-pub(super) fn write_special(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut f = OpenOptions::new()
+/// A character device or FIFO, opened to be written in place. A FIFO
+/// without a reader is an error, not a hang.
+pub(super) fn open_special(path: &Path) -> std::io::Result<File> {
+    let f = OpenOptions::new()
         .write(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
         .open(path)
@@ -21,8 +20,7 @@ pub(super) fn write_special(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
             }
         })?;
     set_blocking(&f)?;
-    f.write_all(bytes)?;
-    f.flush()
+    Ok(f)
 }
 
 fn set_blocking(f: &File) -> std::io::Result<()> {

@@ -21,7 +21,7 @@
 //! them.
 
 use std::fs::{File, Metadata, OpenOptions};
-use std::io::Write;
+use std::io::{Seek, Write};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -29,8 +29,9 @@ use crate::diag::{Diagnostic, Diagnostics, ErrorKind};
 use crate::term;
 
 use super::read::kind_of;
+use super::stream::{Sink, Stream};
 use super::temp::{TEMP_SUFFIX, remove_stale};
-use super::unix::{writable, write_special};
+use super::unix::{open_special, writable};
 
 /// How an output is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -149,16 +150,32 @@ impl Output {
     /// a character device or FIFO in place.
     pub fn write(&self, bytes: &[u8]) -> Result<(), Diagnostic> {
         let result = match self.how {
-            How::Replace => self.replace(bytes),
-            How::Rewrite => self.rewrite(bytes),
-            How::Special => write_special(&self.target, bytes),
+            How::Replace | How::Rewrite => self.temp().and_then(|mut tmp| {
+                tmp.write_all(bytes)?;
+                self.commit(tmp)
+            }),
+            How::Special => open_special(&self.target).and_then(|mut f| {
+                f.write_all(bytes)?;
+                f.flush()
+            }),
         };
         result.map_err(|e| cannot_write(&self.path, &e))
     }
 
-    /// A temporary file beside the target, holding `bytes`, synced, locked
-    /// while it lives, with the target's permissions.
-    fn temp_with(&self, bytes: &[u8]) -> std::io::Result<tempfile::NamedTempFile> {
+    /// Starts writing the output piece by piece ([`Stream`]): into a
+    /// temporary file beside it, or straight into a device or FIFO.
+    pub fn stream(&self) -> Result<Stream<'_>, Diagnostic> {
+        let sink = match self.how {
+            How::Replace | How::Rewrite => self.temp().map(Sink::Temp),
+            How::Special => open_special(&self.target).map(Sink::Direct),
+        };
+        let sink = sink.map_err(|e| cannot_write(&self.path, &e))?;
+        Ok(Stream::new(self, sink))
+    }
+
+    /// An empty temporary file beside the target, locked while it lives,
+    /// with the target's permissions (and owner, when bpc may).
+    fn temp(&self) -> std::io::Result<tempfile::NamedTempFile> {
         let dir = folder_of(&self.target);
         let name = self
             .target
@@ -168,7 +185,7 @@ impl Output {
         remove_stale(dir, &name);
         let prefix = format!(".{name}.");
         let mode = self.keep.map_or(0o666, |k| k.0);
-        let mut tmp = tempfile::Builder::new()
+        let tmp = tempfile::Builder::new()
             .prefix(&prefix)
             .suffix(TEMP_SUFFIX)
             .permissions(std::fs::Permissions::from_mode(mode))
@@ -183,33 +200,30 @@ impl Output {
                 .set_permissions(std::fs::Permissions::from_mode(mode))?;
             let _ = std::os::unix::fs::fchown(tmp.as_file(), Some(uid), Some(gid));
         }
-        tmp.write_all(bytes)?;
-        tmp.as_file().sync_all()?;
         Ok(tmp)
     }
 
-    fn replace(&self, bytes: &[u8]) -> std::io::Result<()> {
-        let tmp = self.temp_with(bytes)?;
+    /// Makes the written temporary file the output: synced, then renamed
+    /// over the target; or, for a file with other hard links, copied into it
+    /// (the bytes are on the disk beside it before the file is truncated).
+    pub(super) fn commit(&self, mut tmp: tempfile::NamedTempFile) -> std::io::Result<()> {
+        tmp.as_file().sync_all()?;
+        if self.how == How::Rewrite {
+            let mut f = OpenOptions::new()
+                .write(true)
+                .truncate(true)
+                .custom_flags(libc::O_NOFOLLOW)
+                .open(&self.target)?;
+            tmp.seek(std::io::SeekFrom::Start(0))?;
+            std::io::copy(&mut tmp, &mut f)?;
+            return f.sync_all();
+        }
         tmp.persist(&self.target).map_err(|e| e.error)?;
         // The rename is durable once the folder is synced.
         if let Ok(d) = File::open(folder_of(&self.target)) {
             let _ = d.sync_all();
         }
         Ok(())
-    }
-
-    fn rewrite(&self, bytes: &[u8]) -> std::io::Result<()> {
-        // The bytes fit on the disk (written beside it first) before the
-        // file itself is truncated.
-        let tmp = self.temp_with(bytes)?;
-        drop(tmp);
-        let mut f = OpenOptions::new()
-            .write(true)
-            .truncate(true)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(&self.target)?;
-        f.write_all(bytes)?;
-        f.sync_all()
     }
 }
 
@@ -318,33 +332,6 @@ impl Outputs {
     pub fn write(&self, index: usize, bytes: &[u8]) -> Result<(), Diagnostic> {
         self.0[index].write(bytes)
     }
-
-    /// Writes each (output index, bytes or the reason there are none), going
-    /// on past a failure; each failure says that the command's main result,
-    /// `kept`, was written all the same.
-    pub fn write_each(
-        &self,
-        items: Vec<(usize, Result<Vec<u8>, Diagnostic>)>,
-        kept: Option<&Path>,
-    ) -> Result<(), Diagnostics> {
-        let mut errors = Diagnostics::default();
-        for (i, bytes) in items {
-            if let Err(d) = bytes.and_then(|b| self.write(i, &b)) {
-                errors.push(match kept {
-                    Some(p) => d.help(format!(
-                        "the other outputs were written, the main one to `{}`",
-                        p.display()
-                    )),
-                    None => d,
-                });
-            }
-        }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(errors)
-        }
-    }
 }
 
 /// Writes `bytes` to `path` as a checked output ([`Output::check`], then
@@ -361,4 +348,28 @@ pub fn cannot_write(path: &Path, e: &std::io::Error) -> Diagnostic {
         ErrorKind::Io,
         format!("cannot write `{}`: {e}", path.display()),
     )
+}
+
+/// The failures of a command's extra outputs (`--history`, `--plot`), each
+/// saying that its main result, `kept`, was written all the same.
+pub fn extra_failures(
+    results: Vec<Result<(), Diagnostic>>,
+    kept: Option<&Path>,
+) -> Result<(), Diagnostics> {
+    let errors: Vec<Diagnostic> = results
+        .into_iter()
+        .filter_map(Result::err)
+        .map(|d| match kept {
+            Some(p) => d.help(format!(
+                "the other outputs were written, the main one to `{}`",
+                p.display()
+            )),
+            None => d,
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Diagnostics(errors))
+    }
 }

@@ -134,6 +134,9 @@ pub(super) fn yaml_error(source: &Source, e: &serde_saphyr::Error) -> Diagnostic
                 None => &message,
             };
             let message = message.trim().trim_end_matches('.').to_string();
+            if let Some(d) = not_whole(source, span, &message) {
+                return d;
+            }
             if let Some(d) = layout(message.contains("tab")) {
                 return d;
             }
@@ -266,4 +269,36 @@ fn type_help(unexpected: &str, expected: &str) -> String {
         return "write one `name: definition` per line, indented under the key".into();
     }
     format!("write {expected} here")
+}
+
+/// A setting that takes a whole number (`epochs`, `batch_size`, `seed`)
+/// given something else: serde-saphyr says only "invalid u64".
+fn not_whole(source: &Source, span: Option<Span>, message: &str) -> Option<Diagnostic> {
+    let kind = message.strip_prefix("invalid ")?;
+    let unsigned = matches!(kind, "u8" | "u16" | "u32" | "u64" | "u128" | "usize");
+    if !unsigned && !matches!(kind, "i8" | "i16" | "i32" | "i64" | "i128" | "isize") {
+        return None;
+    }
+    let span = span?;
+    let found = source.text.get(span.start..span.end).unwrap_or("").trim();
+    let what = if unsigned {
+        "a whole number >= 0"
+    } else {
+        "a whole number"
+    };
+    let big = if unsigned {
+        u64::MAX.to_string()
+    } else {
+        i64::MAX.to_string()
+    };
+    Some(
+        Diagnostic::new(
+            ErrorKind::BadValue,
+            format!("expected {what}, found `{found}`"),
+        )
+        .at(source, span, "not a whole number")
+        .help(format!(
+            "write it in digits, like `1000` (not `1e3`, `2.5` or `-3`), at most {big}"
+        )),
+    )
 }

@@ -7,6 +7,7 @@
 //! place with an [`optim::State`]. The command around it lives in [`mod@cmd`].
 
 pub mod batches;
+pub mod history;
 mod hyper;
 pub mod metric;
 pub mod optim;
@@ -76,17 +77,25 @@ pub struct Score {
 pub struct Fit {
     /// Every param slot with its trained value, in file order.
     pub params: Vec<(Slot, Value)>,
-    /// One entry per epoch run.
-    pub history: Vec<Epoch>,
+    /// How many epochs ran (each was shown to `on_epoch`, which keeps what
+    /// it needs: `fit` keeps no history).
+    pub epochs: u64,
     /// Steps (param updates) taken.
     pub steps: u64,
     /// True when `stop` was raised (Ctrl-C) before the last epoch.
     pub interrupted: bool,
-    /// How long each epoch's steps took (not counting `on_epoch`).
+    /// How long each of the first [`TIMED_EPOCHS`] epochs' steps took (not
+    /// counting `on_epoch`).
     pub epoch_times: Vec<Duration>,
+    /// How long the later epochs took together.
+    pub later_time: Duration,
     /// The thread count in use at the end (see [`Threads`]).
     pub threads: usize,
 }
+
+/// Epochs timed one by one (the rest are timed together): memory does not
+/// grow with the number of epochs.
+pub const TIMED_EPOCHS: usize = 1000;
 
 /// Training stopped because the loss or a param's gradient became NaN or infinite.
 #[derive(Clone, Debug)]
@@ -234,8 +243,9 @@ pub fn fit(
     let mut order: Vec<usize> = (0..s.rows).collect();
     let mut rng = Rng::new(s.seed);
     let whole = [0usize];
-    let mut history = Vec::with_capacity(s.epochs.min(1 << 20) as usize);
-    let mut epoch_times = Vec::with_capacity(history.capacity());
+    let mut epochs = 0;
+    let mut epoch_times = Vec::with_capacity((s.epochs as usize).min(TIMED_EPOCHS));
+    let mut later_time = Duration::ZERO;
     let mut steps = 0;
     let mut interrupted = false;
     let _restore = threads::Restore::new();
@@ -311,9 +321,13 @@ pub fn fit(
             loss: loss_sum / rows_seen.max(1) as f64,
             accuracy: acc,
         };
-        epoch_times.push(started.elapsed());
+        if epoch_times.len() < TIMED_EPOCHS {
+            epoch_times.push(started.elapsed());
+        } else {
+            later_time += started.elapsed();
+        }
+        epochs = epoch;
         on_epoch(&e);
-        history.push(e);
         if interrupted {
             break;
         }
@@ -322,10 +336,11 @@ pub fn fit(
     let trained: Vec<(Slot, Value)> = params.iter().map(|&p| (p, values[p].clone())).collect();
     Ok(Fit {
         params: trained,
-        history,
+        epochs,
         steps,
         interrupted,
         epoch_times,
+        later_time,
         threads: tuner.threads(),
     })
 }

@@ -6,10 +6,8 @@
 use std::path::Path;
 
 use crate::edit::{Edits, flow_literal, yaml_string};
-use crate::render::exact;
 use crate::spec::Spec;
 use crate::tensor::Value;
-use crate::train::Epoch;
 
 /// `text` with the value of every param in `trained` (name, value) replaced.
 /// Params not listed keep their text. `csv`, if given, replaces the path of
@@ -63,24 +61,6 @@ pub fn moved_csv(spec: &Spec, input: &Path, out: &Path) -> Option<String> {
     }
     let target = std::fs::canonicalize(from.join(csv)).ok()?;
     Some(relative_path(&to, &target).display().to_string())
-}
-
-/// `epoch,loss[,accuracy]` with exact numbers.
-pub fn history_csv(history: &[Epoch]) -> String {
-    let with_acc = history.first().is_some_and(|e| e.accuracy.is_some());
-    let mut s = String::from(if with_acc {
-        "epoch,loss,accuracy\n"
-    } else {
-        "epoch,loss\n"
-    });
-    for e in history {
-        s.push_str(&format!("{},{}", e.epoch, exact(e.loss)));
-        if let Some(a) = e.accuracy {
-            s.push_str(&format!(",{}", exact(a.fraction())));
-        }
-        s.push('\n');
-    }
-    s
 }
 
 #[cfg(test)]
