@@ -72,6 +72,22 @@ pub fn flow_literal(v: &Value) -> String {
     render::nested(v.shape(), &v.to_vec(), &render::exact)
 }
 
+/// A number in the shortest text that reads back exactly, without a
+/// trailing `.0`: `200`, `0.5`, `220.00000000000003`, `1e-7`.
+pub fn short(x: f64) -> String {
+    let s = render::exact(x);
+    match s.strip_suffix(".0") {
+        Some(int) => int.to_string(),
+        None => s,
+    }
+}
+
+/// A value as YAML flow text with every number exact and short: `200`,
+/// `[0.5, -1]`.
+pub fn short_literal(v: &Value) -> String {
+    render::nested(v.shape(), &v.to_vec(), &short)
+}
+
 /// A string as a YAML scalar: plain when that is unambiguous, else double-quoted.
 pub fn yaml_string(s: &str) -> String {
     let plain = !s.is_empty()

@@ -10,6 +10,7 @@
 //! Plan + params + data ──fit──▶ trained params + loss history  (train)
 //! render: table | json | dot                                  (render)
 //! explain: the chain rule step by step; change an input       (explain)
+//! Key + submissions ──grade──▶ scores, class reports           (grade)
 //! ```
 //!
 //! The modules are listed below in layers, each importing only the layers

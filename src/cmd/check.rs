@@ -1,6 +1,7 @@
-//! `bpc check`: grades every spec's `expect` and checks every gradient with
-//! finite differences. Exit status: 0 all passed, 1 something failed, 2 a spec
-//! (or a path) is invalid.
+//! `bpc check`: judges every spec's answers (`expect`) and checks every
+//! gradient with finite differences, and reports the two apart. Exit status:
+//! 0 all right, 1 an answer is not right (wrong, close or blank) or a
+//! gradient check failed, 2 a spec (or a path) is invalid.
 
 use std::path::PathBuf;
 
@@ -8,6 +9,7 @@ use clap::ValueEnum;
 
 use crate::check::{GradcheckOptions, check_file, paths, report};
 use crate::diag::Diagnostics;
+use crate::grade::judge::{self, Rule};
 use crate::session::{Failure, InputArgs, Io};
 
 /// `bpc check`.
@@ -19,16 +21,23 @@ pub struct Args {
     /// Finite-difference step, scaled by max(1, |x|) for each element x.
     #[arg(long, default_value_t = 1e-6, value_parser = positive)]
     pub eps: f64,
-    /// Relative tolerance of the gradient check.
+    /// Relative tolerance of the gradient check (answers: --answer-rtol).
     #[arg(long, default_value_t = 1e-5, value_parser = non_negative)]
     pub rtol: f64,
-    /// Absolute tolerance of the gradient check.
+    /// Absolute tolerance of the gradient check (answers: --answer-atol).
     #[arg(long, default_value_t = 1e-7, value_parser = non_negative)]
     pub atol: f64,
+    /// Judge every answer by |answer - computed| <= atol + rtol·|computed| with this rtol,
+    /// instead of the spec's own tolerance or the hand-answer rule (atol default 1e-9).
+    #[arg(long, value_name = "X", value_parser = non_negative)]
+    pub answer_rtol: Option<f64>,
+    /// Judge every answer with this atol (rtol default 1e-6; see --answer-rtol).
+    #[arg(long, value_name = "X", value_parser = non_negative)]
+    pub answer_atol: Option<f64>,
     /// Check at most this many elements of each name (evenly spaced).
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_elements: u32,
-    /// Only check `expect`; skip the finite-difference check.
+    /// Only judge the answers; skip the finite-difference check.
     #[arg(long)]
     pub no_gradcheck: bool,
     /// Say right or wrong without printing computed values (as `expect: {hidden: true}`).
@@ -76,6 +85,13 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
         atol: a.atol,
         max_elements: a.max_elements as usize,
     };
+    let rule = match (a.answer_rtol, a.answer_atol) {
+        (None, None) => None,
+        (r, t) => Some(Rule::Tolerance {
+            rtol: r.unwrap_or(judge::DEFAULT_RTOL),
+            atol: t.unwrap_or(judge::DEFAULT_ATOL),
+        }),
+    };
     let mut invalid = Diagnostics::default();
     let mut failures = Diagnostics::default();
     let files = paths::spec_files(&a.specs, &mut invalid);
@@ -84,7 +100,7 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
     for path in &files {
         let hide = |spec_hidden: bool| !a.reveal && (a.hide_answers || spec_hidden);
         let gc = (!a.no_gradcheck).then_some(&opts);
-        let (report, diags) = check_file(path, gc, hide, &policy);
+        let (report, diags) = check_file(path, gc, hide, &policy, rule);
         match &report.problem {
             Some(p) if p.invalid => invalid.0.extend(diags.0),
             _ => failures.0.extend(diags.0),
@@ -96,7 +112,7 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
         ReportFormat::Json => report::json(&reports, (!a.no_gradcheck).then_some(&opts)),
     };
     io.out.write_all(text.as_bytes())?;
-    let failed = reports.iter().any(|r| r.counts().failed > 0);
+    let failed = reports.iter().any(|r| r.counts().failed_any());
     if !invalid.is_empty() {
         invalid.0.extend(failures.0);
         Err(Failure::Invalid(invalid))

@@ -6,6 +6,7 @@
 //! visitors, because `#[serde(untagged)]` would lose the spans.
 
 mod call;
+mod exercise;
 mod layout;
 mod located;
 mod parse;
@@ -18,6 +19,7 @@ mod yaml_error;
 use serde::Deserialize;
 
 use crate::diag::{Source, Sp, Span};
+pub use exercise::{AnswerDef, QUESTION_KEYS, QuestionDef, VariantDef, VaryDef, VaryRuleDef};
 pub use parse::{limits, parse, parse_value};
 
 /// A parsed spec: the contents of one file, every piece with its span.
@@ -43,6 +45,10 @@ pub struct Spec {
     pub train: Option<Sp<TrainDef>>,
     /// `data:`, if given.
     pub data: Option<Sp<DataDef>>,
+    /// `vary:` of an exercise's key, if given (extension).
+    pub vary: Option<Sp<VaryDef>>,
+    /// `variant:` of a student's handout, if given (extension).
+    pub variant: Option<Sp<VariantDef>>,
     /// Top-level keys bpc does not know (reported with a suggestion).
     pub unknown_keys: Vec<Sp<String>>,
 }
@@ -58,6 +64,8 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
     "expect",
     "train",
     "data",
+    "vary",
+    "variant",
 ];
 
 /// The keys `expect` knows.
@@ -147,13 +155,13 @@ pub enum Attr {
     Text(String),
 }
 
-/// `expect:` of an exercise.
+/// `expect:` of an exercise: its questions.
 #[derive(Clone, Debug, Default)]
 pub struct ExpectDef {
     /// Expected forward values.
-    pub values: Vec<Entry<ValueDef>>,
+    pub values: Vec<Entry<QuestionDef>>,
     /// Expected gradients.
-    pub grads: Vec<Entry<ValueDef>>,
+    pub grads: Vec<Entry<QuestionDef>>,
     /// Relative tolerance (default 1e-6).
     pub rtol: Option<Sp<f64>>,
     /// Absolute tolerance (default 1e-9).

@@ -21,6 +21,8 @@ pub mod limits {
     pub const EXPANSION: usize = 4;
     /// YAML values allowed in any file, however small.
     pub const MIN_VALUES: usize = 10_000;
+    /// Most blank answers written `key: ?` (each costs a parse).
+    pub const MAX_BARE_BLANKS: usize = 256;
 }
 
 /// Parses a spec from its source text. YAML errors stop the parse; everything
@@ -49,12 +51,50 @@ pub fn parse(source: &Source) -> Result<Spec, Diagnostic> {
         .at(source, Span::new(0, 0), "nothing here")
         .help("start from specs/fruit.yaml, or see docs/spec-format.md"));
     }
-    let options = yaml_options(text.len());
-    let mut spec: Spec = serde_saphyr::from_str_with_options(text, options)
-        .map(|raw: RawSpec| raw.0)
-        .map_err(|e| yaml_error(source, &e))?;
-    spec.source = source.clone();
-    Ok(spec)
+    // A blank answer written `key: ?` is not YAML (`?` starts a mapping key);
+    // when the parser stops at one, it is read as `~` (same length, so every
+    // span stays) and the parse goes on. A valid document is never changed.
+    let mut working: Option<String> = None;
+    for _ in 0..=limits::MAX_BARE_BLANKS {
+        let t = working.as_deref().unwrap_or(text);
+        match serde_saphyr::from_str_with_options(t, yaml_options(t.len())) {
+            Ok(RawSpec(mut spec)) => {
+                spec.source = source.clone();
+                return Ok(spec);
+            }
+            Err(e) => {
+                let d = yaml_error(source, &e);
+                match d.span.filter(|s| is_bare_blank(t, s.start)) {
+                    Some(s) => working
+                        .get_or_insert_with(|| text.to_string())
+                        .replace_range(s.start..s.start + 1, "~"),
+                    None => return Err(d),
+                }
+            }
+        }
+    }
+    Err(Diagnostic::new(
+        ErrorKind::Limit,
+        format!(
+            "more than {} blanks written `: ?`; write them `~`",
+            limits::MAX_BARE_BLANKS
+        ),
+    ))
+}
+
+/// True when the `?` at `at` is a mapping's whole value: `key: ?`, then only
+/// spaces or a comment to the end of the line.
+fn is_bare_blank(text: &str, at: usize) -> bool {
+    if text.as_bytes().get(at) != Some(&b'?') {
+        return false;
+    }
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let before = &text[line_start..at];
+    let after = text[at + 1..].split('\n').next().unwrap_or("");
+    let after = after.trim_start_matches([' ', '\t', '\r']);
+    before.ends_with([' ', '\t'])
+        && before.trim_end().ends_with(':')
+        && (after.is_empty() || after.starts_with('#'))
 }
 
 /// Parses a standalone value (the VALUE of `--set NAME=VALUE`).

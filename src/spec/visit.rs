@@ -6,8 +6,10 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 
+use super::exercise::RawVary;
 use super::{
-    Arg, Attr, Call, Columns, DataDef, Entry, ExpectDef, NodeDef, Spec, TrainDef, ValueDef,
+    Arg, Attr, Call, Columns, DataDef, Entry, ExpectDef, NodeDef, QuestionDef, Spec, TrainDef,
+    ValueDef,
 };
 use crate::diag::{Source, Sp};
 
@@ -40,6 +42,8 @@ impl<'de> Visitor<'de> for SpecVisitor {
             expect: None,
             train: None,
             data: None,
+            vary: None,
+            variant: None,
             unknown_keys: Vec::new(),
         };
         while let Some(key) = map.next_key::<Sp<String>>()? {
@@ -53,6 +57,8 @@ impl<'de> Visitor<'de> for SpecVisitor {
                 "expect" => spec.expect = Some(map.next_value::<RawExpect>()?.0),
                 "train" => spec.train = Some(map.next_value::<Sp<TrainDef>>()?),
                 "data" => spec.data = Some(map.next_value::<Sp<RawData>>()?.map(|d| d.0)),
+                "vary" => spec.vary = Some(map.next_value::<Sp<RawVary>>()?.map(|v| v.0)),
+                "variant" => spec.variant = Some(map.next_value()?),
                 _ => {
                     map.next_value::<de::IgnoredAny>()?;
                     spec.unknown_keys.push(key);
@@ -200,6 +206,18 @@ impl<'de> Deserialize<'de> for AttrValue {
     }
 }
 
+/// The questions of `expect.values` or `expect.grads`, each located.
+fn questions(entries: Entries<QuestionDef>) -> Vec<Entry<QuestionDef>> {
+    entries
+        .0
+        .into_iter()
+        .map(|e| Entry {
+            name: e.name,
+            def: e.def.located(),
+        })
+        .collect()
+}
+
 struct RawExpect(ExpectDef);
 
 impl<'de> Deserialize<'de> for RawExpect {
@@ -214,8 +232,8 @@ impl<'de> Deserialize<'de> for RawExpect {
                 let mut e = ExpectDef::default();
                 while let Some(key) = map.next_key::<Sp<String>>()? {
                     match key.value.as_str() {
-                        "values" => e.values = map.next_value::<Entries<ValueDef>>()?.0,
-                        "grads" => e.grads = map.next_value::<Entries<ValueDef>>()?.0,
+                        "values" => e.values = questions(map.next_value()?),
+                        "grads" => e.grads = questions(map.next_value()?),
                         "rtol" => e.rtol = Some(map.next_value::<Sp<f64>>()?),
                         "atol" => e.atol = Some(map.next_value::<Sp<f64>>()?),
                         "hidden" => e.hidden = Some(map.next_value::<Sp<bool>>()?),
