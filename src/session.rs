@@ -5,7 +5,7 @@
 //! Nothing here parses a command line or prints a report; `cmd` does.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
@@ -144,4 +144,47 @@ pub fn evaluate(
         }
     }
     Ok((plan, evaluation))
+}
+
+/// Where a command that rewrites a spec writes it: `-o`, or the input itself
+/// with `--in-place`; never the input otherwise. `what` is (the adjective of
+/// the written spec, what `--in-place` does), for the messages: ("trained",
+/// "replace the params in the spec itself").
+pub fn output_target(
+    input: &Path,
+    output: Option<&Path>,
+    in_place: bool,
+    what: (&str, &str),
+) -> Result<Option<PathBuf>, Failure> {
+    let (adjective, in_place_does) = what;
+    let same = |p: &Path| match (std::fs::canonicalize(p), std::fs::canonicalize(input)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => p == input,
+    };
+    match (output, in_place) {
+        (Some(o), false) if same(o) => Err(Diagnostic::new(
+            ErrorKind::Usage,
+            format!(
+                "-o `{}` is the spec being {adjective}; bpc does not overwrite it",
+                o.display()
+            ),
+        )
+        .help(format!(
+            "write the {adjective} spec elsewhere, or pass --in-place to {in_place_does}"
+        ))
+        .into()),
+        (Some(o), true) if !same(o) => Err(Diagnostic::new(
+            ErrorKind::Usage,
+            format!(
+                "--in-place writes `{}` itself; -o `{}` names another file",
+                input.display(),
+                o.display()
+            ),
+        )
+        .help("give one of -o and --in-place")
+        .into()),
+        (Some(o), false) => Ok(Some(o.to_path_buf())),
+        (_, true) => Ok(Some(input.to_path_buf())),
+        (None, false) => Ok(None),
+    }
 }

@@ -9,6 +9,9 @@ pub mod completions;
 pub mod dot;
 pub mod explain;
 pub mod export;
+pub mod grade;
+pub mod handout;
+pub mod key;
 pub mod man;
 pub mod run;
 pub mod schema;
@@ -36,7 +39,7 @@ pub enum Command {
     Run(run::Args),
     /// Draw the graph (Graphviz DOT, or SVG/PNG/PDF) with every value and gradient on it.
     Dot(dot::Args),
-    /// Grade specs: check `expect` and compare every gradient with finite differences.
+    /// Check specs: judge the answers under `expect`, compare every gradient with finite differences.
     Check(check::Args),
     /// Explain every gradient: the chain rule step by step, with the numbers plugged in.
     Explain(explain::Args),
@@ -46,6 +49,12 @@ pub enum Command {
     Export(export::Args),
     /// Print the JSON Schema of the spec format, for editors.
     Schema(schema::Args),
+    /// Fill or refresh a key's answers with the values its graph computes.
+    Key(key::Args),
+    /// Make the students' copies of keys: answers blank, each student's own numbers.
+    Handout(handout::Args),
+    /// Grade submissions against a key: a line per student and a class summary, JSON, CSV or Gradescope.
+    Grade(grade::Args),
     /// Print a completion script for bash, zsh, fish or PowerShell.
     Completions(completions::Args),
     /// Print bpc's manual page (roff): `bpc man > ~/.local/share/man/man1/bpc.1`.
@@ -81,6 +90,9 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut
         Command::Train(a) => train::run(a, io),
         Command::Export(a) => export::run(a, io),
         Command::Schema(a) => schema::run(a, io),
+        Command::Key(a) => key::run(a, io),
+        Command::Handout(a) => handout::run(a, io),
+        Command::Grade(a) => grade::run(a, io),
         Command::Completions(a) => completions::run(a, io),
         Command::Man(a) => man::run(a, io),
         Command::Explain(a) => explain::run(a, io),

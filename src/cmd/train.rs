@@ -9,7 +9,7 @@ use crate::files::{self, Outputs};
 use crate::load;
 use crate::render::nonfinite;
 use crate::render::number;
-use crate::session::{Failure, InputArgs, Io};
+use crate::session::{Failure, InputArgs, Io, output_target};
 use crate::term;
 use crate::timings::Timings;
 use crate::train::{self, Accuracy, Epoch, Fit, Overrides, Score, Settings, plot, write};
@@ -92,7 +92,12 @@ fn install_ctrl_c() {
 pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
     // Every output is checked before the work starts: a wrong path is found
     // now, not after training.
-    let target = output_path(a)?;
+    let target = output_target(
+        &a.spec,
+        a.output.as_deref(),
+        a.in_place,
+        ("trained", "replace the params in the spec itself"),
+    )?;
     let mut outputs = Outputs::default();
     let flag = if a.in_place { "--in-place" } else { "-o" };
     let trained_out = target
@@ -255,32 +260,6 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
         write!(io.err, "{}", timings.render())?;
     }
     Ok(())
-}
-
-/// Where the trained spec goes: `-o`, or the input with `--in-place`; never
-/// the input otherwise.
-fn output_path(a: &Args) -> Result<Option<PathBuf>, Failure> {
-    let same = |p: &Path| match (std::fs::canonicalize(p), std::fs::canonicalize(&a.spec)) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => p == a.spec,
-    };
-    match (&a.output, a.in_place) {
-        (Some(o), false) if same(o) => Err(Diagnostic::new(
-            ErrorKind::Usage,
-            format!("-o `{}` is the spec being trained; bpc does not overwrite it", o.display()),
-        )
-        .help("write the trained spec elsewhere, or pass --in-place to replace the params in the spec itself")
-        .into()),
-        (Some(o), true) if !same(o) => Err(Diagnostic::new(
-            ErrorKind::Usage,
-            format!("--in-place writes `{}` itself; -o `{}` names another file", a.spec.display(), o.display()),
-        )
-        .help("give one of -o and --in-place")
-        .into()),
-        (Some(o), false) => Ok(Some(o.clone())),
-        (_, true) => Ok(Some(a.spec.clone())),
-        (None, false) => Ok(None),
-    }
 }
 
 fn header(plan: &crate::plan::Plan, s: &Settings) -> String {
