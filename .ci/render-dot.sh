@@ -18,7 +18,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 failed=0
 count=0
-for spec in specs/*.yaml exercises/*.yaml; do
+for spec in specs/*.yaml exercises/*.yaml exercises/keys/*.yaml; do
     count=$((count + 1))
     for flags in "" "--no-grad"; do
         # shellcheck disable=SC2086 # $flags is empty or one word

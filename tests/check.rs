@@ -32,9 +32,14 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
     path.display().to_string()
 }
 
-/// The last line of a report: `N passed, M failed[, K skipped]`.
-fn summary(stdout: &str) -> &str {
-    stdout.lines().last().unwrap_or("")
+/// The summary lines of a report: `answers: ...` and `gradient check: ...`.
+fn summary(stdout: &str) -> String {
+    let lines: Vec<&str> = stdout.lines().collect();
+    let at = lines
+        .iter()
+        .rposition(|l| l.starts_with("answers: "))
+        .unwrap_or(lines.len());
+    lines[at..].join("\n")
 }
 
 /// Relative errors of finite differences are rounding noise (they may differ
@@ -57,21 +62,23 @@ fn redact_errors(text: &str) -> String {
 }
 
 #[test]
-fn every_spec_and_exercise_passes() {
+fn every_spec_and_key_passes() {
     let specs = root().join("specs");
-    let exercises = root().join("exercises");
-    let (status, out, err) = bpc(&[
-        "check",
-        specs.to_str().unwrap(),
-        exercises.to_str().unwrap(),
-    ]);
+    let keys = root().join("exercises/keys");
+    let (status, out, err) = bpc(&["check", specs.to_str().unwrap(), keys.to_str().unwrap()]);
     assert_eq!(status, 0, "{out}\n{err}");
     assert!(err.is_empty(), "{err}");
-    let line = summary(&out);
-    assert!(line.contains(" passed, 0 failed"), "{line}");
+    let lines = summary(&out);
+    assert!(lines.starts_with("answers: "), "{lines}");
+    assert!(
+        !lines.contains("wrong") && !lines.contains("unanswered"),
+        "{lines}"
+    );
+    assert!(!lines.contains("failed"), "{lines}");
     assert!(!out.contains('✗'), "{out}");
+    let exercises = keys.parent().unwrap();
     // A graded path of at least 10 exercises, numbered 01_...
-    let mut names: Vec<String> = std::fs::read_dir(&exercises)
+    let mut names: Vec<String> = std::fs::read_dir(exercises)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.ends_with(".yaml"))
@@ -81,21 +88,59 @@ fn every_spec_and_exercise_passes() {
     for (i, n) in names.iter().enumerate() {
         assert!(n.starts_with(&format!("{:02}_", i + 1)), "{n}");
     }
-    // Every exercise states its task and has answers to check.
+    // Every exercise states its task and has questions; every handout has its key.
     for n in &names {
-        let text = std::fs::read_to_string(exercises.join(n)).unwrap();
-        // After the editor's schema line (tests/schema.rs checks it).
-        let task = text.split_once('\n').map_or("", |(_, rest)| rest);
-        assert!(task.starts_with("# Exercise"), "{n}");
-        assert!(text.contains("bpc check"), "{n}");
-        assert!(text.contains("\nexpect:"), "{n}");
+        for file in [exercises.join(n), keys.join(n)] {
+            let text = std::fs::read_to_string(&file).unwrap();
+            // After the editor's schema line (tests/schema.rs checks it).
+            let task = text.split_once('\n').map_or("", |(_, rest)| rest);
+            assert!(task.starts_with("# Exercise"), "{}", file.display());
+            assert!(text.contains("bpc check"), "{}", file.display());
+            assert!(text.contains("\nexpect:"), "{}", file.display());
+        }
     }
+}
+
+#[test]
+fn a_handout_is_unanswered_not_invalid() {
+    // The handouts: every answer blank, every gradient checks out, exit 1.
+    let exercises = root().join("exercises");
+    let (status, out, err) = bpc(&["check", exercises.to_str().unwrap()]);
+    assert_eq!(status, 1, "{out}\n{err}");
+    assert!(!out.contains('✗'), "{out}");
+    let lines = summary(&out);
+    let first = lines.lines().next().unwrap();
+    let n: usize = first
+        .strip_prefix("answers: 0 of ")
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{first}"));
+    assert_eq!(first, format!("answers: 0 of {n} right ({n} unanswered)"));
+    assert!(!lines.contains("failed"), "{lines}");
+    // Blanks in every form: `~`, nothing, `?` (bare, quoted, in flow) and `___`.
+    let dir = temp_dir("blanks");
+    let path = write(
+        &dir,
+        "blanks.yaml",
+        "inputs:\n  a: 2\nnodes:\n  y: square(a)\noutput: y\nexpect:\n  values:\n    y: ?   # to do\n  \
+         grads: { a: ?, y: '___' }\n",
+    );
+    let (status, out, _) = bpc(&["check", "--no-gradcheck", &path]);
+    assert_eq!(status, 1, "{out}");
+    assert!(
+        out.contains("answers: 0 of 3 right (3 unanswered)"),
+        "{out}"
+    );
+    assert!(out.contains("? d y / d a  unanswered"), "{out}");
+    // A blank never shows the computed answer: d y / d a = 2a = 4.
+    let body: String = out.lines().skip(1).collect::<Vec<_>>().join("\n");
+    assert!(!body.contains('4'), "{out}");
 }
 
 #[test]
 fn a_wrong_expected_gradient_fails_with_both_numbers() {
     let dir = temp_dir("wrong");
-    let text = std::fs::read_to_string(root().join("exercises/02_tax_gradient.yaml")).unwrap();
+    let text = std::fs::read_to_string(root().join("exercises/keys/02_tax_gradient.yaml")).unwrap();
     let edited = text.replace("grads: { b_TAX: 200,", "grads: { b_TAX: 210,");
     assert_ne!(edited, text);
     let path = write(&dir, "02_tax_gradient.yaml", &edited);
@@ -106,8 +151,11 @@ fn a_wrong_expected_gradient_fails_with_both_numbers() {
     assert!(line.contains("d total_price / d b_TAX"), "{line}");
     assert!(line.contains("expected 210, computed 200"), "{line}");
     assert_eq!(out.matches('✗').count(), 1, "{out}");
-    // 5 expectations (1 wrong) and 5 gradient checks.
-    assert_eq!(summary(&out), "9 passed, 1 failed");
+    // 5 answers (1 wrong) and 5 gradient checks, counted apart.
+    assert_eq!(
+        summary(&out),
+        "answers: 4 of 5 right (1 wrong)\ngradient check: 5 passed"
+    );
 }
 
 #[test]
@@ -147,10 +195,13 @@ fn folders_patterns_and_paths_that_match_nothing_are_errors() {
     assert_eq!(status, 2);
     assert!(err.contains("matches no file"), "{err}");
     // An unexpanded pattern (as a quoted shell argument) is expanded, sorted.
-    let pattern = root().join("exercises/0?_*.yaml");
+    let pattern = root().join("exercises/keys/0?_*.yaml");
     let (status, out, _) = bpc(&["check", "--no-gradcheck", pattern.to_str().unwrap()]);
     assert_eq!(status, 0, "{out}");
-    let headers: Vec<&str> = out.lines().filter(|l| l.contains("exercises/0")).collect();
+    let headers: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("exercises/keys/0"))
+        .collect();
     assert_eq!(headers.len(), 9, "{out}");
     assert!(headers[0].contains("01_fruit_total.yaml"), "{out}");
 }
@@ -188,7 +239,11 @@ fn hidden_answers_are_not_printed() {
     assert_eq!(status, 1);
     assert!(out.contains("expected 210, computed 200"), "{out}");
     // --hide-answers hides the answers of any spec.
-    let (status, out, _) = bpc(&["check", "--hide-answers", "exercises/02_tax_gradient.yaml"]);
+    let (status, out, _) = bpc(&[
+        "check",
+        "--hide-answers",
+        "exercises/keys/02_tax_gradient.yaml",
+    ]);
     assert_eq!(status, 0, "{out}");
     assert!(
         out.contains("✓ d total_price / d b_TAX        expected 200: right"),
@@ -200,7 +255,8 @@ fn hidden_answers_are_not_printed() {
 #[test]
 fn reports_of_exercises() {
     let dir = temp_dir("snap");
-    let text = std::fs::read_to_string(root().join("exercises/08_squared_error.yaml")).unwrap();
+    let text =
+        std::fs::read_to_string(root().join("exercises/keys/08_squared_error.yaml")).unwrap();
     // d E / d out = out - target = [-0.25, 0.25]; the edit flips the sign of the second element.
     let edited = text.replace("out: [-0.25, 0.25]", "out: [-0.25, -0.25]");
     assert_ne!(edited, text);
@@ -208,9 +264,9 @@ fn reports_of_exercises() {
     let wrong = dir.join("08_wrong.yaml");
     let args = [
         "check",
-        "exercises/02_tax_gradient.yaml",
-        "exercises/11_softmax_cross_entropy.yaml",
-        "exercises/12_relu_kink.yaml",
+        "exercises/keys/02_tax_gradient.yaml",
+        "exercises/keys/11_softmax_cross_entropy.yaml",
+        "exercises/keys/12_relu_kink.yaml",
         wrong.to_str().unwrap(),
     ];
     let (status, out, err) = bpc(&args);
@@ -222,7 +278,7 @@ fn reports_of_exercises() {
         "--format",
         "json",
         "--no-gradcheck",
-        "exercises/05_sigmoid_neuron.yaml",
+        "exercises/keys/05_sigmoid_neuron.yaml",
     ]);
     let json: serde_json::Value = serde_json::from_str(&json).unwrap();
     insta::assert_json_snapshot!("report_json", json);
@@ -338,7 +394,7 @@ fn finite_differences_catch_a_wrong_backward_rule() {
         name: Some(plan.name.clone()),
         output: Some("y".into()),
         problem: None,
-        tolerance: (check::EXPECT_RTOL, check::EXPECT_ATOL),
+        rule: bpc::grade::judge::Rule::Hand,
         hidden: false,
         expect: Vec::new(),
         gradcheck: Some(checks),
@@ -369,5 +425,47 @@ fn a_kink_is_skipped_not_failed() {
     assert_eq!(
         checks[0].skip_reason.as_deref(),
         Some("within eps of the kink of `h` = relu(d) at 0")
+    );
+}
+
+#[test]
+fn hand_answers_are_right_when_rounded_right() {
+    let dir = temp_dir("hand");
+    // s = sin 0.7 = 0.644218, y = 2 s = 1.288435, d y / d x = 2 cos 0.7 = 1.529684.
+    let spec = "inputs:\n  x: 0.7\nnodes:\n  s: sin(x)\n  y: mul(s, 2)\noutput: y\n\
+                expect:\n  values: { s: 0.6442, y: 1.3 }\n  grads: { x: 1.529 }\n";
+    let path = write(&dir, "hand.yaml", spec);
+    let (status, out, _) = bpc(&["check", "--no-gradcheck", &path]);
+    assert_eq!(status, 1, "{out}");
+    assert!(
+        out.contains("✓ s          expected 0.6442, computed 0.644218"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "✗ y          expected 1.3, computed 1.28844: too few digits: 2 significant digits, write at least 3"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("✗ d y / d x  expected 1.529, computed 1.52968: close: check your rounding"),
+        "{out}"
+    );
+    assert!(
+        out.contains("answers: 1 of 3 right (1 close, 1 wrong)"),
+        "{out}"
+    );
+    // --answer-rtol judges every answer by a tolerance instead (and says so).
+    let (status, out, _) = bpc(&["check", "--no-gradcheck", "--answer-rtol", "0.01", &path]);
+    assert_eq!(status, 0, "{out}");
+    assert!(out.contains("answers (rtol 0.01, atol 1e-9)"), "{out}");
+    assert!(out.contains("answers: 3 of 3 right"), "{out}");
+    // A key's own rtol for one question replaces the rule for that question.
+    let spec = spec.replace("y: 1.3 }", "y: { answer: 1.3, rtol: 0.01 } }");
+    let path = write(&dir, "hand_tol.yaml", &spec);
+    let (_, out, _) = bpc(&["check", "--no-gradcheck", &path]);
+    assert!(
+        out.contains("✓ y          expected 1.3, computed 1.28844 (rtol 0.01, atol 1e-9)"),
+        "{out}"
     );
 }

@@ -1,7 +1,9 @@
 //! The whole pipeline on arbitrary bytes: text -> spec -> graph -> plan ->
 //! forward -> backward -> table and JSON, and every diagnostic rendered; the
-//! same bytes as a CSV file. Any panic, hang or out-of-memory is a bug;
-//! errors are fine.
+//! same bytes as a CSV file; and for a spec with questions, the key's text
+//! filled and its handout made (text edits at parser spans), the handout
+//! reading back with every answer blank. Any panic, hang or out-of-memory is
+//! a bug; errors are fine.
 //!
 //! Large shapes are not skipped: every plan that compiles must keep within
 //! the limits (each value, and what each op builds inside, at most
@@ -63,6 +65,18 @@ fuzz_target!(|data: &[u8]| {
     assert!(!table.is_empty());
     // The JSON must parse (NaN and infinities are written as strings).
     assert!(serde_json_like(&json), "invalid JSON: {json}");
+    match bpc::grade::key::Key::from_plan(plan, Vec::new()) {
+        Ok(key) => {
+            let _ = bpc::grade::write::filled(&key);
+            for student in [None, Some("fuzz")] {
+                let text = bpc::grade::write::handout(&key, student);
+                if let Err(what) = bpc::grade::write::check_handout(&key, &text) {
+                    panic!("the handout {what}:\n{text}");
+                }
+            }
+        }
+        Err(ds) => show(&ds),
+    }
 });
 
 /// Renders diagnostics both ways, as the CLI would.
