@@ -219,13 +219,22 @@ fn every_shipped_spec_names_the_schema_first() {
             assert_eq!(text.lines().next(), Some(MODELINE), "{dir}/{name}.yaml");
         }
     }
+    // The keys sit one folder deeper; `bpc handout` rewrites the path for its handouts.
+    let deeper = MODELINE.replace("../schema", "../../schema");
+    for (name, text) in yaml_files("exercises/keys") {
+        assert_eq!(
+            text.lines().next(),
+            Some(deeper.as_str()),
+            "exercises/keys/{name}.yaml"
+        );
+    }
     // The relative path works from both folders.
     assert!(Path::new(&root("specs/../schema/bpc-spec.json")).exists());
 }
 
 #[test]
 fn schema_accepts_every_spec_and_exercise() {
-    let docs: Vec<_> = ["specs", "exercises"]
+    let docs: Vec<_> = ["specs", "exercises", "exercises/keys", "tests/grade"]
         .iter()
         .flat_map(|d| yaml_files(d))
         .collect();

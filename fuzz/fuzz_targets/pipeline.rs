@@ -67,9 +67,9 @@ fuzz_target!(|data: &[u8]| {
     assert!(serde_json_like(&json), "invalid JSON: {json}");
     match bpc::grade::key::Key::from_plan(plan, Vec::new()) {
         Ok(key) => {
-            let _ = bpc::grade::write::filled(&key);
+            let _ = bpc::grade::write::filled(&key, None);
             for student in [None, Some("fuzz")] {
-                let text = bpc::grade::write::handout(&key, student);
+                let text = bpc::grade::write::handout(&key, student, None);
                 if let Err(what) = bpc::grade::write::check_handout(&key, &text) {
                     panic!("the handout {what}:\n{text}");
                 }

@@ -101,7 +101,9 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
     let mut target = targets.into_iter();
     for key in &keys {
         for student in &students {
-            let text = handout(key, *student);
+            let out = target.next().flatten();
+            let to = out.map(|i| outputs.get(i).path.clone());
+            let text = handout(key, *student, to.as_deref());
             check_handout(key, &text).map_err(|what| {
                 Diagnostic::new(
                     ErrorKind::Yaml,
@@ -109,7 +111,7 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
                 )
                 .help("this is a bug in bpc: please report it with the key")
             })?;
-            match target.next().flatten() {
+            match out {
                 None => io.out.write_all(text.as_bytes())?,
                 Some(i) => {
                     outputs.write(i, text.as_bytes())?;

@@ -46,7 +46,7 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
     if let Some(csv) = crate::data::csv_path(&key.plan.spec, &a.key) {
         outputs.not_input("the key's data", &csv, None)?;
     }
-    let (text, fills) = filled(&key);
+    let (text, fills) = filled(&key, target.as_deref());
     let (Some(path), Some(out)) = (target, out) else {
         io.out.write_all(text.as_bytes())?;
         return Ok(());

@@ -7,8 +7,10 @@
 //!   answer's shape), `# answer:` comments left out, `vary` replaced by the
 //!   student's `variant` and the student's numbers (`bpc handout`).
 
+use std::path::Path;
+
 use crate::diag::Span;
-use crate::edit::{Edits, entry_lines, short_literal, yaml_string};
+use crate::edit::{Edits, entry_lines, relocate, short_literal, yaml_string};
 use crate::render::nested;
 use crate::tensor::Value;
 
@@ -32,10 +34,14 @@ const NOISE: f64 = 1e-12;
 
 /// The key's text with every answer replaced by the value computed at the
 /// key's own numbers (unless it is that value, to floating-point noise), and
-/// what happened to each question.
-pub fn filled(key: &Key) -> (String, Vec<(String, Fill)>) {
+/// what happened to each question. Written at `to` (another folder), its
+/// relative paths are rewritten to name the same files.
+pub fn filled(key: &Key, to: Option<&Path>) -> (String, Vec<(String, Fill)>) {
     let text: &str = &key.plan.source().text;
     let mut edits = Edits::default();
+    if let Some(to) = to {
+        relocate(&key.plan.spec, Path::new(&key.path), to, &mut edits);
+    }
     let mut report = Vec::new();
     for (q, value) in key.questions.iter().zip(key.own_answers()) {
         let same = q.answer.shape == value.shape()
@@ -69,11 +75,15 @@ fn blank(v: &Value) -> String {
 
 /// The student's copy of the key: answers blank, answer comments out, and,
 /// for a `student` of a key with `vary`, that student's numbers and the
-/// `variant` they were drawn for.
-pub fn handout(key: &Key, student: Option<&str>) -> String {
+/// `variant` they were drawn for. Written at `to` (another folder), its
+/// relative paths are rewritten to name the same files.
+pub fn handout(key: &Key, student: Option<&str>, to: Option<&Path>) -> String {
     let spec = &key.plan.spec;
     let text: &str = &spec.source.text;
     let mut edits = Edits::default();
+    if let Some(to) = to {
+        relocate(spec, Path::new(&key.path), to, &mut edits);
+    }
     for (q, value) in key.questions.iter().zip(key.own_answers()) {
         let (k, def) = q.place;
         edits.replace_value(text, k, def, &blank(value));

@@ -10,6 +10,7 @@
 //! cannot drift from what bpc accepts; the rest follows `src/spec/` and is
 //! held to every spec and error fixture by `tests/schema.rs`.
 
+mod exercise;
 mod ops;
 
 use serde_json::{Value as Json, json};
@@ -42,6 +43,7 @@ pub fn schema() -> Json {
     defs.insert("expect".into(), expect());
     defs.insert("train".into(), train());
     defs.insert("data".into(), data());
+    exercise::defs(&mut defs);
     let properties = json!({
         "name": {
             "type": "string",
@@ -70,7 +72,9 @@ pub fn schema() -> Json {
         },
         "expect": { "$ref": "#/$defs/expect" },
         "train": { "$ref": "#/$defs/train" },
-        "data": { "$ref": "#/$defs/data" }
+        "data": { "$ref": "#/$defs/data" },
+        "vary": exercise::vary(),
+        "variant": exercise::variant()
     });
     debug_assert!(TOP_LEVEL_KEYS.iter().all(|k| properties.get(k).is_some()));
     json!({
@@ -170,21 +174,21 @@ fn expect() -> Json {
     let tolerance = |d: &str| json!({ "type": "number", "minimum": 0, "description": d });
     let properties = json!({
         "values": {
-            "$ref": "#/$defs/values",
-            "description": "Expected forward values, by name."
+            "$ref": "#/$defs/questions",
+            "description": "Questions on forward values, by name: an answer, or `{ answer, points, rtol, atol }`."
         },
         "grads": {
-            "$ref": "#/$defs/values",
-            "description": "Expected gradients d output / d name, by name."
+            "$ref": "#/$defs/questions",
+            "description": "Questions on gradients d output / d name, by name."
         },
-        "rtol": tolerance("Relative tolerance (default 1e-6): passes when |got - want| <= atol + rtol |want|."),
-        "atol": tolerance("Absolute tolerance (default 1e-9)."),
+        "rtol": tolerance("Relative tolerance: passes when |got - want| <= atol + rtol |want| (replaces the rounding rule)."),
+        "atol": tolerance("Absolute tolerance (replaces the rounding rule)."),
         "hidden": { "type": "boolean", "description": "Grade right or wrong without printing the computed answers." }
     });
     debug_assert!(EXPECT_KEYS.iter().all(|k| properties.get(k).is_some()));
     json!({
         "type": "object",
-        "description": "Expected answers, graded by `bpc check`.",
+        "description": "The questions and their answers, judged by `bpc check` and `bpc grade`.",
         "properties": properties,
         "additionalProperties": false
     })

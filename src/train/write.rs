@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::edit::{Edits, flow_literal, yaml_string};
+use crate::edit::{Edits, flow_literal, moved_reference, yaml_string};
 use crate::spec::Spec;
 use crate::tensor::Value;
 
@@ -26,41 +26,11 @@ pub fn trained_text(spec: &Spec, trained: &[(String, Value)], csv: Option<&str>)
     edits.apply(text)
 }
 
-/// The path of the file `target` as seen from the folder `from` (both
-/// absolute): relative when they share a root, else `target` itself.
-pub fn relative_path(from: &Path, target: &Path) -> std::path::PathBuf {
-    let (a, b): (Vec<_>, Vec<_>) = (from.components().collect(), target.components().collect());
-    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
-    if common == 0 {
-        return target.to_path_buf();
-    }
-    let mut out = std::path::PathBuf::new();
-    for _ in common..a.len() {
-        out.push("..");
-    }
-    for c in &b[common..] {
-        out.push(c);
-    }
-    out
-}
-
 /// The CSV path to write into a trained spec at `out` when it lives in
 /// another folder than the spec at `input` (`None`: keep the text).
 pub fn moved_csv(spec: &Spec, input: &Path, out: &Path) -> Option<String> {
     let csv = &spec.data.as_ref()?.value.csv.as_ref()?.value;
-    let dir = |p: &Path| {
-        let d = p
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        std::fs::canonicalize(d).ok()
-    };
-    let (from, to) = (dir(input)?, dir(out)?);
-    if from == to || Path::new(csv).is_absolute() {
-        return None;
-    }
-    let target = std::fs::canonicalize(from.join(csv)).ok()?;
-    Some(relative_path(&to, &target).display().to_string())
+    moved_reference(input, out, csv)
 }
 
 #[cfg(test)]
@@ -123,11 +93,11 @@ mod tests {
             "{out}"
         );
         assert_eq!(
-            relative_path(Path::new("/a/b"), Path::new("/a/c/d.csv")),
+            crate::edit::relative_path(Path::new("/a/b"), Path::new("/a/c/d.csv")),
             Path::new("../c/d.csv")
         );
         assert_eq!(
-            relative_path(Path::new("/a/b"), Path::new("/a/b/d.csv")),
+            crate::edit::relative_path(Path::new("/a/b"), Path::new("/a/b/d.csv")),
             Path::new("d.csv")
         );
     }

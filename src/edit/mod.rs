@@ -9,6 +9,10 @@
 //! the YAML text. The scanner knows only what a spec's values can be:
 //! numbers, nulls, short strings, flow and block collections.
 
+mod paths;
+
+pub use paths::{moved_reference, relative_path, relocate};
+
 use crate::diag::Span;
 use crate::render;
 use crate::tensor::Value;
