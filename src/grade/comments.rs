@@ -16,8 +16,10 @@ use crate::diag::Span;
 
 /// True when a comment's text (after `#`) is marked as an answer.
 fn is_answer(comment: &str) -> bool {
+    // `get`, not `[..7]`: the 7th byte may sit inside a character.
     let t = comment.trim_start();
-    t.len() >= 7 && t[..7].eq_ignore_ascii_case("answer:")
+    t.get(..7)
+        .is_some_and(|p| p.eq_ignore_ascii_case("answer:"))
 }
 
 /// The byte ranges of every answer comment of `text`, in order.
@@ -105,6 +107,19 @@ mod tests {
              nodes:\n  y: mul(x, 3)\noutput: y\nexpect:\n  values: { y: 6 }\n  \
              grads: { x: 3 }  # the '#' in quotes: \"# answer: x\"\n"
         );
+    }
+
+    #[test]
+    fn comments_of_any_script_are_read_safely() {
+        // Found by the fuzzer: a character across the 7th byte.
+        for text in [
+            "# abcde\u{fffd}f\nx: 1\n",
+            "x: 1 # é answer\n",
+            "# Ａnswer: 1\n",
+        ] {
+            assert!(answer_comments(text).is_empty(), "{text}");
+        }
+        assert_eq!(answer_comments("# Answer: ü\n").len(), 1);
     }
 
     #[test]
