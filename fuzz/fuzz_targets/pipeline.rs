@@ -2,8 +2,9 @@
 //! forward -> backward -> table and JSON, and every diagnostic rendered; the
 //! same bytes as a CSV file; and for a spec with questions, the key's text
 //! filled and its handout made (text edits at parser spans), the handout
-//! reading back with every answer blank. Any panic, hang or out-of-memory is
-//! a bug; errors are fine.
+//! reading back with every answer blank; where the fast reader of plain
+//! specs applies, the general YAML reader must make the same spec. Any
+//! panic, hang or out-of-memory is a bug; errors are fine.
 //!
 //! Large shapes are not skipped: every plan that compiles must keep within
 //! the limits (each value, and what each op builds inside, at most
@@ -33,6 +34,17 @@ const MAX_EVAL_ELEMENTS: usize = 1 << 20;
 /// Multiply-adds of one matmul above which a plan is not evaluated.
 const MAX_MATMUL_WORK: usize = 1 << 24;
 
+/// Whatever the fast reader of plain specs accepts, the general YAML reader
+/// reads as the same spec, spans included.
+fn fast_path_agrees(source: &Source) {
+    if let (Some(fast), general) = spec::parse_each_way(source) {
+        match general {
+            Ok(slow) => assert_eq!(format!("{fast:?}"), format!("{slow:?}")),
+            Err(e) => panic!("the fast path read what YAML refuses: {e:?}"),
+        }
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     if data.len() > MAX_INPUT {
         return;
@@ -43,6 +55,7 @@ fuzz_target!(|data: &[u8]| {
         show(&ds);
     }
     let source = Source::new("fuzz.yaml", text.as_ref());
+    fast_path_agrees(&source);
     let spec = match spec::parse(&source) {
         Ok(s) => s,
         Err(d) => return show(&d.into()),

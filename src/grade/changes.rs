@@ -107,12 +107,18 @@ fn call_text(src: &Source, e: &Entry<NodeDef>) -> String {
         Err(_) => {
             return match &e.def.value {
                 NodeDef::Text(t) => t.trim().to_string(),
+                NodeDef::Plain => src
+                    .text
+                    .get(e.def.span.start..e.def.span.end)
+                    .unwrap_or("")
+                    .trim()
+                    .to_string(),
                 NodeDef::Map(_) => "(not a call)".into(),
             };
         }
     };
     let args = call.args.iter().map(|a| match &a.value {
-        Arg::Name(n) => n.clone(),
+        Arg::Name(n) => n.to_string(),
         Arg::Number(x) => crate::edit::short(*x),
     });
     let attrs = call.attrs.iter().map(|(k, v)| match &v.value {

@@ -15,8 +15,8 @@ impl Builder<'_> {
     /// Checks the op name, arity and attributes; when all is well, the op and
     /// how many of the call's positional pieces are arguments (the rest were
     /// attributes given by position).
-    pub(super) fn check_op(&mut self, call: &spec::Call, span: Span) -> Option<(Op, usize)> {
-        let Some(def) = op_def(&call.op.value) else {
+    pub(super) fn check_op(&mut self, call: &spec::Call<&str>, span: Span) -> Option<(Op, usize)> {
+        let Some(def) = op_def(call.op.value) else {
             self.error(
                 Diagnostic::new(
                     ErrorKind::UnknownOp,
@@ -24,7 +24,7 @@ impl Builder<'_> {
                 )
                 .at(self.src, call.op.span, "not an op")
                 .help(
-                    did_you_mean(&call.op.value, OPS.iter().map(|d| d.name))
+                    did_you_mean(call.op.value, OPS.iter().map(|d| d.name))
                         .unwrap_or_else(|| "see the list of ops in the README".into()),
                 ),
             );
@@ -54,14 +54,14 @@ impl Builder<'_> {
         for (piece, &i) in by_position {
             let value = match &piece.value {
                 Arg::Number(x) => Attr::Number(*x),
-                Arg::Name(n) => Attr::Text(n.clone()),
+                Arg::Name(n) => Attr::Text(*n),
             };
             ok &= self.set_attr(def, i, &Sp::new(value, piece.span), &mut attrs, &mut set);
         }
         for (key, val) in &call.attrs {
             let Some(i) = def.attrs.iter().position(|a| a.name == key.value) else {
                 ok = false;
-                let help = match did_you_mean(&key.value, def.attrs.iter().map(|a| a.name)) {
+                let help = match did_you_mean(key.value, def.attrs.iter().map(|a| a.name)) {
                     Some(h) => h,
                     None if def.attrs.is_empty() => format!("`{}` takes no attributes", def.name),
                     None => format!("usage: `{}`", def.usage()),
@@ -94,7 +94,7 @@ impl Builder<'_> {
         ok.then(|| ((def.build)(&attrs), arity))
     }
 
-    fn arity_error(&mut self, def: &OpDef, call: &spec::Call, span: Span) {
+    fn arity_error(&mut self, def: &OpDef, call: &spec::Call<&str>, span: Span) {
         let found = call.args.len();
         let (min, max) = def.arity();
         let positional = def.attrs.iter().filter(|a| a.positional).count();
@@ -125,7 +125,7 @@ impl Builder<'_> {
         &mut self,
         def: &OpDef,
         i: usize,
-        val: &Sp<Attr>,
+        val: &Sp<Attr<&str>>,
         attrs: &mut crate::op::Attrs,
         set: &mut [bool],
     ) -> bool {
@@ -165,7 +165,7 @@ impl Builder<'_> {
                 let xs: Vec<String> = xs.iter().map(|&x| format_literal(x)).collect();
                 format!("[{}]", xs.join(", "))
             }
-            Attr::Text(t) => t.clone(),
+            Attr::Text(t) => t.to_string(),
         };
         self.error(
             Diagnostic::new(

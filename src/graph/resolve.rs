@@ -195,9 +195,9 @@ impl<'s> Builder<'s> {
             // Past the arguments come attributes given by position.
             for arg in &call.args[..arity] {
                 match &arg.value {
-                    Arg::Name(name) => match self.names.get(name.as_str()) {
+                    Arg::Name(name) => match self.names.get(*name) {
                         Some(&i) => args.push((i, arg.span)),
-                        None if self.invalid.contains(name) => ok = false,
+                        None if self.invalid.iter().any(|i| i == name) => ok = false,
                         None => {
                             ok = false;
                             let what = format!("argument of `{}`", self.dag[node].name);

@@ -4,18 +4,59 @@ use super::{Arg, Attr, Call, NodeDef};
 use crate::diag::{Diagnostic, ErrorKind, Source, Sp, Span};
 
 impl NodeDef {
-    /// The node as a [`Call`]; a call string is parsed here, its pieces spanned
-    /// relative to where the string stands in `source` (`span`).
-    pub fn to_call(&self, source: &Source, span: Span) -> Result<Call, Diagnostic> {
+    /// The node as a [`Call`] borrowing its text; a call string is parsed
+    /// here, its pieces spanned relative to where the string stands in
+    /// `source` (`span`).
+    pub fn to_call<'a>(
+        &'a self,
+        source: &'a Source,
+        span: Span,
+    ) -> Result<Call<&'a str>, Diagnostic> {
         match self {
-            NodeDef::Map(call) => Ok(call.clone()),
+            NodeDef::Map(call) => Ok(call.borrowed()),
             NodeDef::Text(text) => parse_call(source, text, span),
+            NodeDef::Plain => parse_call(
+                source,
+                source.text.get(span.start..span.end).unwrap_or(""),
+                span,
+            ),
+        }
+    }
+}
+
+impl Call {
+    /// The same call, its text borrowed.
+    fn borrowed(&self) -> Call<&str> {
+        fn text(s: &Sp<String>) -> Sp<&str> {
+            Sp::new(s.value.as_str(), s.span)
+        }
+        Call {
+            op: text(&self.op),
+            args: (self.args.iter())
+                .map(|a| {
+                    let arg = match &a.value {
+                        Arg::Name(n) => Arg::Name(n.as_str()),
+                        Arg::Number(x) => Arg::Number(*x),
+                    };
+                    Sp::new(arg, a.span)
+                })
+                .collect(),
+            attrs: (self.attrs.iter())
+                .map(|(k, v)| {
+                    let value = match &v.value {
+                        Attr::Number(x) => Attr::Number(*x),
+                        Attr::List(xs) => Attr::List(xs.clone()),
+                        Attr::Text(t) => Attr::Text(t.as_str()),
+                    };
+                    (text(k), Sp::new(value, v.span))
+                })
+                .collect(),
         }
     }
 }
 
 /// Parses `op(arg, 2.5, key=value)`.
-fn parse_call(source: &Source, text: &str, span: Span) -> Result<Call, Diagnostic> {
+fn parse_call<'a>(source: &Source, text: &'a str, span: Span) -> Result<Call<&'a str>, Diagnostic> {
     // Offsets inside the string are offsets from where its text starts in the
     // file: one past the quote for a quoted scalar. Escapes inside quotes are
     // not expected in call strings; spans are then only approximate.
@@ -44,7 +85,7 @@ fn parse_call(source: &Source, text: &str, span: Span) -> Result<Call, Diagnosti
     let op_text = &text[..open];
     let op_start = op_text.len() - op_text.trim_start().len();
     let op = Sp::new(
-        op_text.trim().to_string(),
+        op_text.trim(),
         at(op_start, op_start + op_text.trim().len()),
     );
     let trimmed_end = text.trim_end();
@@ -85,7 +126,7 @@ fn parse_call(source: &Source, text: &str, span: Span) -> Result<Call, Diagnosti
                 ));
             }
             if let Some(gap) = t.find(char::is_whitespace).filter(|_| !t.contains('=')) {
-                let fixed = with_commas(&op.value, inner);
+                let fixed = with_commas(op.value, inner);
                 return Err(missing_comma(source, at(a + gap, a + gap), t, gap, &fixed));
             }
             if let Some(eq) = t.find('=') {
@@ -95,23 +136,18 @@ fn parse_call(source: &Source, text: &str, span: Span) -> Result<Call, Diagnosti
                 let attr = match (val.parse::<f64>(), list(val)) {
                     (Ok(x), _) => Attr::Number(x),
                     (_, Some(xs)) => Attr::List(xs),
-                    _ => Attr::Text(val.to_string()),
+                    _ => Attr::Text(val),
                 };
                 attrs.push((
-                    Sp::new(key.to_string(), at(a, a + key.len())),
+                    Sp::new(key, at(a, a + key.len())),
                     Sp::new(attr, at(val_start, val_start + val.len())),
                 ));
             } else {
+                // A name starts with a letter or `_` (so `inf` is a name).
+                let name = t.starts_with(|c: char| c.is_alphabetic() || c == '_');
                 let arg = match t.parse::<f64>() {
-                    Ok(x)
-                        if !t
-                            .chars()
-                            .next()
-                            .is_some_and(|c| c.is_alphabetic() || c == '_') =>
-                    {
-                        Arg::Number(x)
-                    }
-                    _ => Arg::Name(t.to_string()),
+                    Ok(x) if !name => Arg::Number(x),
+                    _ => Arg::Name(t),
                 };
                 args.push(Sp::new(arg, at(a, b)));
             }
@@ -157,7 +193,7 @@ pub(super) fn looks_like_call(text: &str) -> bool {
             .is_some_and(|(op, _)| super::is_valid_name(op.trim()))
 }
 
-impl Call {
+impl Call<&str> {
     /// Why a call may have more arguments than its op takes (`expected`):
     /// two numbers written `1,5` are two arguments, not a decimal.
     pub fn arity_hint(&self, source: &Source, expected: usize) -> Option<String> {

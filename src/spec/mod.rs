@@ -4,9 +4,16 @@
 //! This stage only turns text into structure and says where each piece was.
 //! Values that may be a number, a list or a mapping are read by hand-written
 //! visitors, because `#[serde(untagged)]` would lose the spans.
+//!
+//! Files: the types (here); `parse` (limits, then the fast path in `fast`
+//! for plain specs, else serde-saphyr); `located` (the one place a YAML
+//! location becomes a span); `visit` and `value` (the visitors); `call`
+//! (call strings); `yaml_error` and `layout` (YAML errors in a spec's words,
+//! at the line of the mistake).
 
 mod call;
 mod exercise;
+mod fast;
 mod layout;
 mod located;
 mod parse;
@@ -18,9 +25,17 @@ mod yaml_error;
 
 use serde::Deserialize;
 
-use crate::diag::{Source, Sp, Span};
+use crate::diag::{Diagnostic, Source, Sp, Span};
 pub use exercise::{AnswerDef, QUESTION_KEYS, QuestionDef, VariantDef, VaryDef, VaryRuleDef};
 pub use parse::{limits, parse, parse_value};
+
+/// The two readers apart, for the fuzz target and tests: the fast path's
+/// spec (`None` where it does not apply) and the general reader's result.
+/// [`parse`] is the one to use.
+#[doc(hidden)]
+pub fn parse_each_way(source: &Source) -> (Option<Spec>, Result<Spec, Diagnostic>) {
+    (fast::parse(source), parse::parse_yaml(source))
+}
 
 /// A parsed spec: the contents of one file, every piece with its span.
 #[derive(Clone, Debug)]
@@ -114,28 +129,36 @@ pub struct InitDef {
 /// A node as written: a call string or a mapping.
 #[derive(Clone, Debug, PartialEq)]
 pub enum NodeDef {
-    /// `mul(a, b, axis=0)`; parsed into a [`Call`] by [`NodeDef::to_call`].
+    /// `mul(a, b, axis=0)` written as a plain scalar: the call is the spec's
+    /// text at the node's span (kept once, in the source, not copied per
+    /// node). Parsed into a [`Call`] by [`NodeDef::to_call`].
+    Plain,
+    /// A call string whose text differs from what is written (quoted, with
+    /// escapes or folded lines).
     Text(String),
-    /// `{ op: mul, args: [a, b], axis: 0 }`.
-    Map(Call),
+    /// `{ op: mul, args: [a, b], axis: 0 }` (boxed: a call is much larger
+    /// than a string, and most nodes are strings).
+    Map(Box<Call>),
 }
 
-/// A node's op, arguments and attributes, each with its span.
+/// A node's op, arguments and attributes, each with its span. `S` is how
+/// text is held: owned in a node written as a mapping, borrowed from the
+/// spec in the call [`NodeDef::to_call`] hands out (no copy per node).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Call {
+pub struct Call<S = String> {
     /// The op's name.
-    pub op: Sp<String>,
+    pub op: Sp<S>,
     /// The arguments, in order.
-    pub args: Vec<Sp<Arg>>,
+    pub args: Vec<Sp<Arg<S>>>,
     /// `key=value` attributes, in order.
-    pub attrs: Vec<(Sp<String>, Sp<Attr>)>,
+    pub attrs: Vec<(Sp<S>, Sp<Attr<S>>)>,
 }
 
 /// One argument of a call.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Arg {
+pub enum Arg<S = String> {
     /// The name of an input, param or node.
-    Name(String),
+    Name(S),
     /// A numeric literal.
     Number(f64),
 }
@@ -146,13 +169,13 @@ pub const MAX_ATTR_LIST: usize = 32;
 
 /// An attribute's value.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Attr {
+pub enum Attr<S = String> {
     /// A number (`axis=1`, `alpha=0.2`).
     Number(f64),
     /// A list of numbers (`shape=[2, 3]`), at most [`MAX_ATTR_LIST`] long.
     List(Vec<f64>),
     /// Anything else, kept as text for the message.
-    Text(String),
+    Text(S),
 }
 
 /// `expect:` of an exercise: its questions.
@@ -224,6 +247,25 @@ pub enum Columns {
 }
 
 impl Spec {
+    /// A spec with nothing in it yet, read from `source`.
+    pub(crate) fn empty(source: Source) -> Spec {
+        Spec {
+            source,
+            name: None,
+            description: None,
+            inputs: Vec::new(),
+            params: Vec::new(),
+            nodes: Vec::new(),
+            output: None,
+            expect: None,
+            train: None,
+            data: None,
+            vary: None,
+            variant: None,
+            unknown_keys: Vec::new(),
+        }
+    }
+
     /// The help for an unknown top-level key: a near-miss key, a node written
     /// without `nodes:` above it, or the list of keys.
     pub fn unknown_key_help(&self, key: &Sp<String>) -> String {

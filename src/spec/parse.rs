@@ -2,7 +2,7 @@
 
 use super::visit::RawSpec;
 use super::yaml_error::yaml_error;
-use super::{Spec, ValueDef};
+use super::{NodeDef, Spec, ValueDef};
 use crate::diag::{Diagnostic, ErrorKind, Source, Sp, Span};
 
 /// Limits that keep a hostile file from exhausting the machine.
@@ -51,6 +51,15 @@ pub fn parse(source: &Source) -> Result<Spec, Diagnostic> {
         .at(source, Span::new(0, 0), "nothing here")
         .help("start from specs/fruit.yaml, or see docs/spec-format.md"));
     }
+    match super::fast::parse(source) {
+        Some(spec) => Ok(spec),
+        None => parse_yaml(source),
+    }
+}
+
+/// The general reader: all of YAML, every error worded.
+pub(super) fn parse_yaml(source: &Source) -> Result<Spec, Diagnostic> {
+    let text: &str = &source.text;
     // A blank answer written `key: ?` is not YAML (`?` starts a mapping key);
     // when the parser stops at one, it is read as `~` (same length, so every
     // span stays) and the parse goes on. A valid document is never changed.
@@ -59,6 +68,7 @@ pub fn parse(source: &Source) -> Result<Spec, Diagnostic> {
         let t = working.as_deref().unwrap_or(text);
         match serde_saphyr::from_str_with_options(t, yaml_options(t.len())) {
             Ok(RawSpec(mut spec)) => {
+                plain_calls(source, &mut spec);
                 spec.source = source.clone();
                 return Ok(spec);
             }
@@ -95,6 +105,18 @@ fn is_bare_blank(text: &str, at: usize) -> bool {
     before.ends_with([' ', '\t'])
         && before.trim_end().ends_with(':')
         && (after.is_empty() || after.starts_with('#'))
+}
+
+/// A call written as a plain scalar is kept once, in the source.
+fn plain_calls(source: &Source, spec: &mut Spec) {
+    for node in &mut spec.nodes {
+        let span = node.def.span;
+        if let NodeDef::Text(t) = &node.def.value
+            && source.text.get(span.start..span.end) == Some(t.as_str())
+        {
+            node.def.value = NodeDef::Plain;
+        }
+    }
 }
 
 /// Parses a standalone value (the VALUE of `--set NAME=VALUE`).

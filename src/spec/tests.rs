@@ -121,3 +121,242 @@ fn a_missing_comma_is_named_and_the_fix_shown() {
     let span = e.span.unwrap();
     assert_eq!(&text[span.start..span.end], "  ");
 }
+
+/// The fast path, where it applies, makes the spec the general reader makes
+/// (spans included); where the general reader fails, it does not apply.
+fn fast_agrees(text: &str) -> bool {
+    let source = Source::new("t.yaml", text);
+    let Some(fast) = super::fast::parse(&source) else {
+        return false;
+    };
+    match super::parse::parse_yaml(&source) {
+        Ok(slow) => assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{text}"),
+        Err(e) => panic!("the fast path read what YAML refuses: {e}\n{text}"),
+    }
+    true
+}
+
+#[test]
+fn the_fast_path_agrees_on_every_shipped_yaml_file() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (mut files, mut fast) = (0, 0);
+    for dir in ["specs", "exercises", "tests/errors", "fuzz/corpus/pipeline"] {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            files += 1;
+            fast += usize::from(fast_agrees(&text));
+        }
+    }
+    // Most lesson specs keep to the plain layout (the others have `expect`,
+    // `train`, `data`, quotes or inits).
+    assert!(
+        files > 100 && fast >= 15,
+        "{fast} of {files} read by the fast path"
+    );
+}
+
+#[test]
+fn the_fast_path_agrees_on_the_corner_cases() {
+    let leaf = |v: &str| format!("inputs:\n  a: {v}\nnodes:\n  y: neg(a)\noutput: y\n");
+    let node = |v: &str| format!("inputs:\n  a: 1\n  b: 2\nnodes:\n  y: {v}\noutput: y\n");
+    let mut taken = 0;
+    for v in [
+        "2",
+        "-0",
+        "0.50",
+        "1e3",
+        "1E3",
+        "1.5e-3",
+        "-2.5E+2",
+        "1.",
+        ".5",
+        "+1",
+        "0x10",
+        "0o7",
+        "1_000",
+        "012",
+        "1e400",
+        "123456789012345678",
+        "9007199254740993",
+        "2 # c",
+        "2#c",
+        "[1, 2]",
+        "[ 1 , 2 ]",
+        "[1,2]",
+        "[[1, 2], [3, 4]]",
+        "[[1, 2], [3]]",
+        "[]",
+        "[[]]",
+        "[1, [2]]",
+        "[[1], 2]",
+        "[1,]",
+        "[1, 2] # c",
+        "[1, 2]x",
+        "[1, 2",
+        ".inf",
+        "-.inf",
+        ".nan",
+        "null",
+        "~",
+        "true",
+        "yes",
+        "y",
+        "'2'",
+        "\"2\"",
+        "&x 2",
+        "!!float 2",
+        "[[[[[[[[[1]]]]]]]]]",
+    ] {
+        taken += usize::from(fast_agrees(&leaf(v)));
+    }
+    for v in [
+        "mul(a, b)",
+        "mul(a,b)",
+        "mul( a , b )",
+        "mul(a, b) # c",
+        "mul(a, b)#c",
+        "mul(a, b):",
+        "mul(a, b): c",
+        "mul(a b)",
+        "mul(a, 1,5)",
+        "sum(a, axis=0)",
+        "leaky_relu(a, alpha=-1e-3)",
+        "neg(-1)",
+        "mul(a, .5)",
+        "mul(a, 1e3)",
+        "mul(a, [1])",
+        "'mul(a, b)'",
+        "\"mul(a, b)\"",
+        "mul(a, b) ",
+        "mul(a, mul(a, b))",
+        "{ op: mul, args: [a, b] }",
+        "neg(數量)",
+        "2",
+        "a",
+    ] {
+        taken += usize::from(fast_agrees(&node(v)));
+    }
+    for text in [
+        "inputs:\n  a: 1\nnodes:\n  # a comment\n\n  y: neg(a)   # trailing\noutput: y",
+        "inputs: {}\nnodes:\n    y: neg(2)\noutput: y\n",
+        "inputs:\nnodes:\n  y: neg(2)\noutput: y\n",
+        "inputs: # none\nnodes:\n  y: neg(2)\noutput: y\n",
+        "nodes:\n  y: neg(2)\n   z: neg(y)\noutput: y\n",
+        "nodes:\n  y: neg(2)\n z: neg(y)\noutput: y\n",
+        "nodes:\n  y: neg(2)\n  y: neg(3)\noutput: y\n",
+        "nodes:\n  y: neg(2)\noutput: y\noutput: y\n",
+        "nodes:\n  y: neg(2)\noutput: y\nnodes: {}\n",
+        "name: fruit\ndescription: 2 fruits × price 100, tax 1.1\nnodes:\n  y: neg(2)\noutput: y\n",
+        "name: 水果\ndescription: 數量 2\nnodes:\n  數量: neg(2)\noutput: 數量\n",
+        "name: null\nnodes:\n  y: neg(2)\noutput: y\n",
+        "name: 2\nnodes:\n  y: neg(2)\noutput: y\n",
+        "description: 2\nnodes:\n  y: neg(2)\noutput: y\n",
+        "description: a: b\nnodes:\n  y: neg(2)\noutput: y\n",
+        "description: 0x1F\nnodes:\n  y: neg(2)\noutput: y\n",
+        "description: 1_000\nnodes:\n  y: neg(2)\noutput: y\n",
+        "description: 0o17 and 1e3\nnodes:\n  y: neg(2)\noutput: y\n",
+        "description: y\nnodes:\n  y: neg(2)\noutput: y\n",
+        "description: a, b - c? d!\nnodes:\n  y: neg(2)\noutput: y\n",
+        "nodes:\n\n\n  # c\n\n  y: neg(2)\n\n\noutput: y\n",
+        "description: some\n  more\nnodes:\n  y: neg(2)\noutput: y\n",
+        "output:\nnodes:\n  y: neg(2)\n",
+        "---\nnodes:\n  y: neg(2)\noutput: y\n",
+        "nodes:\n  y: neg(2)\noutput: y\n...\n",
+        "nodes:\n  y:neg(2)\noutput: y\n",
+        "nodes:\n  null: neg(2)\noutput: y\n",
+        "nodes:\n  y: neg(2)\noutput: y",
+        "nodes:\n  y : neg(2)\noutput: y\n",
+        "nodes:\n- y: neg(2)\noutput: y\n",
+        "nodes:\n  y: neg(2)\ntrain: {}\noutput: y\n",
+        "nodes:\n  y: neg(2)\nnodez: {}\noutput: y\n",
+        "nodes:\n  y: neg(2) # \u{1b}[2J\noutput: y\n",
+        "nodes:\n  y: neg(2) # \u{85} \u{9b} \u{feff} \u{fffe}\noutput: y\n",
+        "nodes:\n  y: neg(2) # \u{202e}gnp.exe\noutput: y\n",
+        "nodes:\n  y: neg(2)\r\noutput: y\r\n",
+    ] {
+        taken += usize::from(fast_agrees(text));
+    }
+    assert!(taken >= 30, "{taken}");
+}
+
+#[test]
+fn the_fast_path_reads_a_generated_chain() {
+    let mut text = String::from("inputs:\n  x: 0.5\n  half: 0.5\nnodes:\n  n0: add(x, 0)\n");
+    for i in 1..1000 {
+        let call = ["tanh(n{p})", "add(n{p}, x)", "mul(n{p}, half)"][i % 3]
+            .replace("{p}", &(i - 1).to_string());
+        text.push_str(&format!("  n{i}: {call}\n"));
+    }
+    text.push_str("output: n999\n");
+    assert!(fast_agrees(&text));
+}
+
+mod fast_path_property {
+    use super::fast_agrees;
+    use proptest::prelude::*;
+
+    const KEYS: &[&str] = &["inputs:", "params:", "nodes:", "inputs: {}", "nodes: # c"];
+    const NAMES: &[&str] = &[
+        "a", "b", "y", "n_X", "數量", "null", "a b", "1x", "y ", "on",
+    ];
+    const VALUES: &[&str] = &[
+        "2",
+        "-1.5e3",
+        "0.5",
+        "007",
+        "[1, 2]",
+        "[[1, 2], [3, 4]]",
+        "[[1], [2, 3]]",
+        "neg(a)",
+        "mul(a, b)",
+        "add(a, 2.5)",
+        "sum(a, axis=0)",
+        "mul(a b)",
+        "'x'",
+        "\"neg(a)\"",
+        "a: b",
+        "*x",
+        "&x 1",
+        "[1, 2",
+        "~",
+        "",
+        "# c",
+        "mul(a, b) # c",
+        "|",
+        "{ op: neg, args: [a] }",
+    ];
+    const TOP: &[&str] = &[
+        "output: y",
+        "name: t",
+        "description: a spec",
+        "output:",
+        "train: {}",
+    ];
+
+    fn line() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => (0..NAMES.len(), 0..VALUES.len(), 1usize..4, 0usize..3).prop_map(|(n, v, indent, gap)| {
+                format!("{}{}:{}{}", " ".repeat(indent), NAMES[n], " ".repeat(gap), VALUES[v])
+            }),
+            1 => (0..KEYS.len()).prop_map(|k| KEYS[k].to_string()),
+            1 => (0..TOP.len()).prop_map(|k| TOP[k].to_string()),
+            1 => Just("  # a comment".to_string()),
+            1 => Just(String::new()),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn the_fast_path_agrees_with_the_yaml_reader(lines in proptest::collection::vec(line(), 1..12)) {
+            let mut text = String::from("nodes:\n");
+            for l in &lines {
+                text.push_str(l);
+                text.push('\n');
+            }
+            fast_agrees(&text);
+        }
+    }
+}

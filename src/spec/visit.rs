@@ -31,21 +31,7 @@ impl<'de> Visitor<'de> for SpecVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawSpec, A::Error> {
-        let mut spec = Spec {
-            source: Source::new("", ""),
-            name: None,
-            description: None,
-            inputs: Vec::new(),
-            params: Vec::new(),
-            nodes: Vec::new(),
-            output: None,
-            expect: None,
-            train: None,
-            data: None,
-            vary: None,
-            variant: None,
-            unknown_keys: Vec::new(),
-        };
+        let mut spec = Spec::empty(Source::new("", ""));
         while let Some(key) = map.next_key::<Sp<String>>()? {
             match key.value.as_str() {
                 "name" => spec.name = Some(map.next_value::<Sp<String>>()?),
@@ -122,11 +108,11 @@ impl<'de> Deserialize<'de> for NodeDef {
                     }
                 }
                 let op = op.ok_or_else(|| de::Error::missing_field("op"))?;
-                Ok(NodeDef::Map(Call {
+                Ok(NodeDef::Map(Box::new(Call {
                     op,
                     args: args.unwrap_or_default(),
                     attrs,
-                }))
+                })))
             }
         }
         d.deserialize_any(V)
