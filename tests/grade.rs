@@ -335,3 +335,43 @@ fn a_student_flag_overrides_the_recorded_variant() {
     );
     assert!(s["score"].as_f64().unwrap() < 7.0, "{s}");
 }
+
+#[test]
+fn the_folders_handout_writes_are_the_folders_grade_reads() {
+    // `handout --out-dir DIR --student ID` writes DIR/ID/FILE; collected work
+    // kept in that layout is graded by naming DIR, each student found.
+    let dir = std::env::temp_dir().join(format!("bpc-grade-nested-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let dir_s = dir.display().to_string();
+    let (status, _, err) = bpc(&[
+        "handout",
+        KEY,
+        "--out-dir",
+        &dir_s,
+        "--student",
+        "amy",
+        "--student",
+        "ben",
+    ]);
+    assert_eq!(status, 0, "{err}");
+    let (status, out, err) = bpc(&["grade", KEY, &dir_s, "--format", "json"]);
+    assert_eq!(status, 0, "{err}");
+    let class: Json = serde_json::from_str(&out).unwrap();
+    let subs = class["submissions"].as_array().unwrap();
+    let files: Vec<&str> = subs.iter().map(|s| s["file"].as_str().unwrap()).collect();
+    assert_eq!(files.len(), 2, "{files:?}");
+    assert!(
+        files[0].contains("amy") && files[1].contains("ben"),
+        "{files:?}"
+    );
+    for s in subs {
+        // Blank handouts: graded, every question unanswered, 0 points.
+        assert_eq!(s["status"], "graded", "{s}");
+        assert_eq!(s["score"].as_f64(), Some(0.0), "{s}");
+    }
+    // `bpc check` of the same folder stays flat: nothing directly inside.
+    let (status, _, err) = bpc(&["check", &dir_s]);
+    assert_eq!(status, 2);
+    assert!(err.contains("holds no *.yaml spec"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

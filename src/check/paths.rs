@@ -1,22 +1,40 @@
-//! Which files `bpc check` reads: files as given, the `*.yaml` of a folder,
-//! and `*`/`?` patterns a shell did not expand.
+//! Which files `bpc check`, `bpc handout` and `bpc grade` read: files as
+//! given, the `*.yaml` of a folder (for `grade`, of its subfolders too), and
+//! `*`/`?` patterns a shell did not expand.
 
 use std::path::{Path, PathBuf};
 
 use crate::diag::{Diagnostic, Diagnostics, ErrorKind};
 
+/// How deep a folder is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Folders {
+    /// The files directly in the folder (`bpc check specs/` leaves
+    /// `specs/keys/` alone).
+    Flat,
+    /// Subfolders too, up to [`MAX_DEPTH`] levels, symlinked folders not
+    /// followed: submissions collected one folder per student, or the
+    /// layout `bpc handout --out-dir DIR --student ID` writes.
+    Nested,
+}
+
+/// How many folder levels below a named folder [`Folders::Nested`] reads.
+pub const MAX_DEPTH: usize = 4;
+
 /// The spec files named by the command line: files as given, every `*.yaml`
 /// (and `*.yml`) of a folder in name order, and `*`/`?` patterns in the last
 /// path component (for shells that did not expand them). A folder or pattern
 /// that matches nothing is an error.
-pub fn spec_files(args: &[PathBuf], errors: &mut Diagnostics) -> Vec<PathBuf> {
+pub fn spec_files(args: &[PathBuf], folders: Folders, errors: &mut Diagnostics) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for arg in args {
         let text = arg.to_string_lossy();
         if arg.is_dir() {
-            let found = matching(arg, |name| {
-                name.ends_with(".yaml") || name.ends_with(".yml")
-            });
+            let depth = match folders {
+                Folders::Flat => 0,
+                Folders::Nested => MAX_DEPTH,
+            };
+            let found = yaml_files(arg, depth);
             if found.is_empty() {
                 errors.push(Diagnostic::new(
                     ErrorKind::Io,
@@ -61,6 +79,31 @@ pub fn spec_files(args: &[PathBuf], errors: &mut Diagnostics) -> Vec<PathBuf> {
         }
     }
     files
+}
+
+/// The `*.yaml` and `*.yml` files of `dir`, sorted by name, then those of its
+/// subfolders (not symlinks to folders) down to `depth` more levels, each
+/// folder's in name order.
+fn yaml_files(dir: &Path, depth: usize) -> Vec<PathBuf> {
+    let mut found = matching(dir, |name| {
+        name.ends_with(".yaml") || name.ends_with(".yml")
+    });
+    if depth == 0 {
+        return found;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return found;
+    };
+    let mut subfolders: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .collect();
+    subfolders.sort();
+    for sub in subfolders {
+        found.extend(yaml_files(&sub, depth - 1));
+    }
+    found
 }
 
 /// The files of `dir` whose names satisfy `keep`, sorted by name.
@@ -112,5 +155,35 @@ mod tests {
         assert!(!wildcard("*.yaml", "fruit.yml"));
         assert!(wildcard("*", ""));
         assert!(!wildcard("a*b", "acbd"));
+    }
+
+    #[test]
+    fn nested_folders_are_read_in_order_only_when_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for f in [
+            "b.yaml",
+            "bob/02.yaml",
+            "alice/02.yaml",
+            "alice/notes.txt",
+            "a/b/c/d/e/deep.yaml",
+        ] {
+            let p = root.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "").unwrap();
+        }
+        let mut errors = Diagnostics::default();
+        let names = |files: Vec<PathBuf>| -> Vec<String> {
+            files
+                .iter()
+                .map(|f| f.strip_prefix(root).unwrap().display().to_string())
+                .collect()
+        };
+        let flat = spec_files(&[root.to_path_buf()], Folders::Flat, &mut errors);
+        assert_eq!(names(flat), ["b.yaml"]);
+        let nested = spec_files(&[root.to_path_buf()], Folders::Nested, &mut errors);
+        // a/b/c/d/e is five levels down: past MAX_DEPTH.
+        assert_eq!(names(nested), ["b.yaml", "alice/02.yaml", "bob/02.yaml"]);
+        assert!(errors.is_empty());
     }
 }

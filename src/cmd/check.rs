@@ -94,7 +94,7 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
     };
     let mut invalid = Diagnostics::default();
     let mut failures = Diagnostics::default();
-    let files = paths::spec_files(&a.specs, &mut invalid);
+    let files = paths::spec_files(&a.specs, paths::Folders::Flat, &mut invalid);
     let policy = a.input.policy();
     let mut reports = Vec::with_capacity(files.len());
     for path in &files {

@@ -21,7 +21,7 @@ use crate::term;
 pub struct Args {
     /// The key (an exercise spec whose `expect` lists the questions).
     pub key: PathBuf,
-    /// Submissions: files, folders (every *.yaml inside, sorted) or glob patterns.
+    /// Submissions: files, folders (every *.yaml inside and in their subfolders, sorted), or glob patterns.
     #[arg(required = true, value_name = "SUBMISSION")]
     pub submissions: Vec<PathBuf>,
     /// Report format.
@@ -77,7 +77,7 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
             );
         }
     }
-    let mut files = paths::spec_files(&a.submissions, &mut errors);
+    let mut files = paths::spec_files(&a.submissions, paths::Folders::Nested, &mut errors);
     if let Some(id) = &a.student
         && let Err(message) = check_id(id)
     {

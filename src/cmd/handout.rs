@@ -46,7 +46,7 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
             errors.push(Diagnostic::new(ErrorKind::Usage, message));
         }
     }
-    let files = paths::spec_files(&a.keys, &mut errors);
+    let files = paths::spec_files(&a.keys, paths::Folders::Flat, &mut errors);
     if !errors.is_empty() {
         return Err(errors.into());
     }
