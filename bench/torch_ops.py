@@ -1,12 +1,20 @@
 #!/usr/bin/env python3
 """Compare bpc's values and gradients with PyTorch float64 (run by hand; CI needs neither).
 
-For every spec given (default: specs/*.yaml plus a generated op sweep), this script builds
-the same graph in PyTorch from the YAML, runs autograd on the output (summed when it is not
-a scalar), and compares every value and gradient with `bpc run --format json`.
+For every spec given (default: specs/*.yaml, a sweep of every op with broadcasting, and the
+ops that pick at exact ties), this script builds the same graph in PyTorch from the YAML, runs
+autograd on the output (summed when it is not a scalar), and compares every value and
+gradient with `bpc run --format json`.
 
-    pip install torch pyyaml
-    python3 bench/torch_ops.py [SPEC...]
+    cargo build --release
+    python3 -m venv /work/venv-torch          # any folder; neither is needed by bpc's tests
+    /work/venv-torch/bin/pip install torch pyyaml
+    /work/venv-torch/bin/python bench/torch_ops.py [SPEC...]
+
+(`BPC=target/debug/bpc` runs another build.) Where bpc's rule is not PyTorch's own
+function's at a tie, the script writes bpc's documented rule with PyTorch ops, and says why:
+`max`/`min` with no axis (torch.max(x) splits among equal maxima; bpc keeps max(x, dim)'s
+first maximum) and `clip` at a bound (PyTorch 2.14 changed clamp's gradient there).
 
 Prints the worst relative error per spec and exits 1 if any exceeds 1e-9.
 """
@@ -85,11 +93,18 @@ def apply(op, a, attrs):
         return torch.nn.functional.cross_entropy(logits, t.detach().long())
     if op == "maximum": return torch.maximum(a[0], a[1])
     if op == "minimum": return torch.minimum(a[0], a[1])
-    if op == "clip": return torch.clamp(a[0], a[1], a[2])
-    # max(x, dim) sends the gradient to the first maximum, as bpc does (with no
-    # dim, torch splits it among ties: the sweep has none)
-    if op == "max": return a[0].max() if ax is None else a[0].max(dim=ax).values
-    if op == "min": return a[0].min() if ax is None else a[0].min(dim=ax).values
+    if op == "clip":
+        # PyTorch's clamp up to 2.13: gradient to x on [lo, hi], bounds included, as bpc.
+        # PyTorch 2.14 moved clamp's gradient at a bound (0 for x at a number bound, ½ for
+        # x and ½ for a tensor bound), so the rule is written out: on the SWEEP, where no
+        # element sits on a bound, torch.clamp(x, lo, hi) agrees with it in any version.
+        m = torch.where(a[0] < a[1], a[1], a[0])
+        return torch.where(m > a[2], a[2], m)
+    # max(x, dim) sends the gradient to the first maximum, as bpc does; with no
+    # axis bpc keeps that rule (torch.max(x) with no dim would split it among
+    # ties), so x is flattened and reduced along its one dim
+    if op == "max": return (a[0].reshape(-1).max(dim=0) if ax is None else a[0].max(dim=ax)).values
+    if op == "min": return (a[0].reshape(-1).min(dim=0) if ax is None else a[0].min(dim=ax)).values
     ax0 = 0 if ax is None else ax
     if op == "index": return a[0].select(ax0, int(a[1].item()))
     if op == "slice":
@@ -301,18 +316,71 @@ output: total
 """
 
 
+# The ops that pick, at exact ties: maximum and minimum (½ each), clip at its
+# bounds and with lo > hi, max and min with two equal maxima in a lane.
+TIES = """
+inputs:
+  a: [[0.5, 2.0, 2.0], [-1.0, -1.0, 0.3]]
+  b: [0.5, 2.0, 0.3]
+  c: [[2.0], [-1.0]]
+  lo: [0.5, -1.0, 0.0]
+  hi: [2.0, 1.0, -0.5]
+  w: [[1.5, -2.0, 3.0], [0.5, 4.0, -1.0]]
+nodes:
+  mx: maximum(a, b)
+  mn: minimum(a, c)
+  mxs: maximum(a, 2.0)
+  cl: clip(a, lo, hi)
+  cl2: clip(a, -1.0, 2.0)
+  r0: max(a, axis=1)
+  r1: min(a, axis=-1)
+  r2: max(a)
+  r3: min(a)
+  r4: max(a, axis=0)
+  k1: mul(mx, w)
+  k2: mul(mn, w)
+  k3: mul(mxs, w)
+  k4: mul(cl, w)
+  k5: mul(cl2, w)
+  k6: mul(r4, b)
+  s1: sum(k1)
+  s2: sum(k2)
+  s3: sum(k3)
+  s4: sum(k4)
+  s5: sum(k5)
+  s6: sum(k6)
+  s7: sum(r0)
+  s8: mul(r1, c)
+  s9: sum(s8)
+  u1: add(s1, s2)
+  u2: add(u1, s3)
+  u3: add(u2, s4)
+  u4: add(u3, s5)
+  u5: add(u4, s6)
+  u6: add(u5, s7)
+  u7: add(u6, s9)
+  u8: add(u7, r2)
+  total: add(u8, r3)
+output: total
+"""
+
+
 def main():
     paths = sys.argv[1:] or sorted(glob.glob("specs/*.yaml"))
-    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
-        f.write(SWEEP)
+    labels = {}
+    for label, text in (("sweep of every op", SWEEP), ("every picking op at ties", TIES)):
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+            f.write(text)
         paths.append(f.name)
+        labels[f.name] = label
     bad = False
     for path in paths:
         worst = compare(path)
+        name = labels.get(path, path)
         if worst is None:
-            print(f"{path}: skipped (seeded inits or CSV data)")
+            print(f"{name}: skipped (seeded inits or CSV data)")
             continue
-        print(f"{path}: worst relative difference {worst:.3g}")
+        print(f"{name}: worst relative difference {worst:.3g}")
         bad |= worst > 1e-9
     sys.exit(1 if bad else 0)
 

@@ -75,7 +75,7 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
         .iter()
         .filter_map(|s| s.split_once('=').map(|(name, _)| name.trim()))
         .collect();
-    let script = export::export(&plan, target, &command, &replaced)?;
+    let script = export::export(&plan, target, &command, &replaced);
     match out {
         None => io.out.write_all(script.as_bytes())?,
         Some(out) => {

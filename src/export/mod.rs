@@ -16,64 +16,34 @@ mod names;
 mod numpy;
 mod python;
 
-use crate::diag::{Diagnostic, Diagnostics, ErrorKind};
 use crate::graph::Kind;
 use crate::op::export::{Py, python as op_python};
 use crate::plan::{Plan, Slot};
 use crate::spec::ValueDef;
 
-pub use crate::op::export::{Target, Unsupported};
+pub use crate::op::export::Target;
 use names::Names;
 use python::Library;
 
 /// Functions every script may use (JSON report, bpc's inits).
 const COMMON: &str = include_str!("common.py");
 
-/// Writes the script for `plan` in `target`'s Python. `origin` is how the
-/// script says where it came from (the spec's path as given, and any
-/// `--set`); the leaves named in `replaced` take their value from the plan
-/// (as `--set` gave it), not from the spec's init.
-///
-/// Every op must be expressible in the target; each one that is not is an
-/// error naming the op, the node and the target.
-pub fn export(
-    plan: &Plan,
-    target: Target,
-    origin: &str,
-    replaced: &[&str],
-) -> Result<String, Diagnostics> {
-    let mut errors = Diagnostics::default();
-    let mut ops = Vec::with_capacity(plan.steps.len());
-    for step in &plan.steps {
-        match op_python(&step.op, target) {
-            Ok(py) => ops.push(py),
-            Err(u) => {
-                let info = plan.info(step.out);
-                errors.push(
-                    Diagnostic::new(
-                        ErrorKind::Usage,
-                        format!(
-                            "`bpc export --to {}` cannot write `{}` (node `{}`): {}",
-                            u.target.name(),
-                            u.op,
-                            info.name,
-                            u.reason
-                        ),
-                    )
-                    .at(plan.source(), info.span, "not expressible in this target")
-                    .help("export to another target (`--to numpy` writes every op)"),
-                );
-            }
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
+/// Writes the script for `plan` in `target`'s Python (every op is written
+/// in every target). `origin` is how the script says where it came from (the
+/// spec's path as given, and any `--set`); the leaves named in `replaced`
+/// take their value from the plan (as `--set` gave it), not from the spec's
+/// init.
+pub fn export(plan: &Plan, target: Target, origin: &str, replaced: &[&str]) -> String {
+    let ops = plan
+        .steps
+        .iter()
+        .map(|step| op_python(&step.op, target))
+        .collect();
     let mut script = Script::new(plan, target, ops, replaced);
-    Ok(match target {
+    match target {
         Target::Numpy => numpy::write(&mut script, origin),
         Target::Pytorch | Target::Jax => autograd::write(&mut script, origin),
-    })
+    }
 }
 
 /// What every target's script needs: the plan, a Python name (or literal)
@@ -132,13 +102,21 @@ impl<'p> Script<'p> {
         &self.py[s.index()]
     }
 
-    /// The step's op template with its arguments, result and gradient filled in.
+    /// The step's op template with its arguments, result and gradient
+    /// filled in; `<x...>` (a variadic op's repeated argument) takes all the
+    /// arguments from there on, comma-separated.
     fn fill(&self, template: &str, step: usize, grad: &str) -> String {
         let st = &self.plan.steps[step];
         let names = st.op.def().args;
+        let args: Vec<&str> = st.args().iter().map(|&a| self.py(a)).collect();
         let mut out = template.to_string();
-        for (k, &arg) in st.args().iter().enumerate() {
-            out = out.replace(&format!("<{}>", names[k].name), self.py(arg));
+        for (k, arg) in names.iter().enumerate() {
+            if arg.repeats {
+                let rest = args.get(k..).unwrap_or_default().join(", ");
+                out = out.replace(&format!("<{}...>", arg.name), &rest);
+            } else if let Some(value) = args.get(k) {
+                out = out.replace(&format!("<{}>", arg.name), value);
+            }
         }
         out.replace("<out>", self.py(st.out)).replace("<g>", grad)
     }

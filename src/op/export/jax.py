@@ -18,3 +18,31 @@ def cross_entropy(logits, target):
     index = jnp.where(valid, t, 0).astype(jnp.int32)[:, None]
     picked = jnp.take_along_axis(ls, index, axis=1)[:, 0]
     return jnp.sum(jnp.where(valid, -picked, jnp.nan)) / n
+
+
+def clip(x, lo, hi):
+    """min(max(x, lo), hi) as bpc writes it: jax.grad gives the gradient to x
+    where lo <= x <= hi, to lo below, to hi above (jnp.clip halves it where
+    x equals a bound)."""
+    m = jnp.where(x < lo, lo, x)
+    return jnp.where(m > hi, hi, m)
+
+
+def first_max(x, axis=None):
+    """max as bpc: the first maximum of each lane (the first NaN if there is
+    one), so jax.grad sends the gradient there alone (jnp.max shares it
+    among equal maxima)."""
+    if axis is None:
+        flat = jnp.reshape(x, -1)
+        return flat[jnp.argmax(flat)]
+    first = jnp.expand_dims(jnp.argmax(x, axis=axis), axis)
+    return jnp.squeeze(jnp.take_along_axis(x, first, axis=axis), axis)
+
+
+def first_min(x, axis=None):
+    """min as bpc: the first minimum of each lane (the first NaN if there is one)."""
+    if axis is None:
+        flat = jnp.reshape(x, -1)
+        return flat[jnp.argmin(flat)]
+    first = jnp.expand_dims(jnp.argmin(x, axis=axis), axis)
+    return jnp.squeeze(jnp.take_along_axis(x, first, axis=axis), axis)

@@ -1,18 +1,25 @@
 //! Each op as Python, for `bpc export`: its forward as a NumPy, PyTorch or
 //! JAX expression and, for NumPy, its backward written out by hand with the
 //! derivative beside it, the way the lesson writes a layer's `backward`.
+//! Every op is written in every target ([`numpy`], [`autograd`]).
 //!
 //! Templates name the op's arguments as `<a>`, `<b>`, `<x>`, ... (the names
 //! in the op's signature), its result as `<out>` and the upstream gradient
-//! as `<g>`; the script assembler (`crate::export`) fills them in. A NumPy
-//! backward call returns one gradient per argument (a tuple when there are
-//! several), each with its argument's shape.
+//! as `<g>`; `<x...>` stands for all the arguments of a variadic op (stack,
+//! concat), comma-separated. The script assembler (`crate::export`) fills
+//! them in. A NumPy backward call returns one gradient per argument (a tuple
+//! when there are several), each with its argument's shape.
 //!
-//! The NumPy helpers compute what `kernels.rs` and `Op::forward_scalar`
-//! compute, in the same order where it matters, so a script agrees with
-//! `bpc run` to rounding (tests/export.rs holds it to 1e-12).
+//! The NumPy helpers compute what `kernels.rs`, `select.rs` and
+//! `Map::forward_scalar` compute, in the same order where it matters, so a
+//! script agrees with `bpc run` to rounding (tests/export.rs holds it to
+//! 1e-12). The PyTorch and JAX forwards are written so that autograd gives
+//! bpc's gradient, also at ties (`clip`, `max`, `min`).
 
-use super::{Map, Op};
+mod autograd;
+mod numpy;
+
+use super::Op;
 
 /// The Python frameworks a spec can be exported to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,30 +50,8 @@ pub struct Py {
     pub forward: String,
     /// NumPy: the call that returns the arguments' gradients from `<g>`.
     pub backward: Option<String>,
-    /// The helper definitions (from [`defs`]) the two use.
+    /// The helper functions (in [`helpers`]) the two use.
     pub needs: &'static [&'static str],
-}
-
-/// A helper definition of a script: a Python function.
-#[derive(Clone, Copy, Debug)]
-pub struct Def {
-    /// The function's name.
-    pub name: &'static str,
-    /// The definitions it calls.
-    pub needs: &'static [&'static str],
-    /// Its Python text.
-    pub text: &'static str,
-}
-
-/// An op a target cannot express; the message names both.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Unsupported {
-    /// The op's name.
-    pub op: &'static str,
-    /// The target.
-    pub target: Target,
-    /// Why.
-    pub reason: &'static str,
 }
 
 fn py(
@@ -99,34 +84,12 @@ pub fn helpers(target: Target) -> &'static str {
     }
 }
 
-/// `op` in `target`'s Python, or why it cannot be written there.
-pub fn python(op: &Op, target: Target) -> Result<Py, Unsupported> {
-    if let Some(reason) = not_yet(op) {
-        return Err(Unsupported {
-            op: op.name(),
-            target,
-            reason,
-        });
-    }
-    Ok(match target {
-        Target::Numpy => numpy(op),
-        Target::Pytorch => pytorch(op),
-        Target::Jax => jax(op),
-    })
-}
-
-/// Ops whose Python is not written yet (the ops added after export): why.
-fn not_yet(op: &Op) -> Option<&'static str> {
-    const WHY: &str = "its Python is not written yet; bpc run computes it";
-    match op {
-        Op::Map(Map::Maximum | Map::Minimum) | Op::Clip | Op::Max { .. } | Op::Min { .. } => {
-            Some(WHY)
-        }
-        Op::Index { .. } | Op::Slice { .. } | Op::Reshape { .. } => Some(WHY),
-        Op::Stack { .. } | Op::Concat { .. } => Some(WHY),
-        Op::Map(_) | Op::Matmul | Op::Transpose | Op::Sum { .. } | Op::Mean { .. } => None,
-        Op::Softmax { .. } | Op::LogSoftmax { .. } | Op::Affine | Op::Mse => None,
-        Op::CrossEntropy | Op::Bce => None,
+/// `op` in `target`'s Python: every op is written in every target.
+pub fn python(op: &Op, target: Target) -> Py {
+    match target {
+        Target::Numpy => numpy::numpy(op),
+        Target::Pytorch => autograd::pytorch(op),
+        Target::Jax => autograd::jax(op),
     }
 }
 
@@ -135,265 +98,65 @@ fn axis_arg(axis: Option<isize>) -> String {
     axis.map(|k| format!(", axis={k}")).unwrap_or_default()
 }
 
-fn numpy(op: &Op) -> Py {
-    match *op {
-        Op::Map(m) => numpy_map(m),
-        // refused by `not_yet` before this is reached
-        Op::Clip | Op::Max { .. } | Op::Min { .. } | Op::Index { .. } | Op::Slice { .. } => {
-            fwd("None", &[])
+/// A subscript taking `item` (`1`, `0:2`) along `axis` and everything along
+/// the other axes, as Python writes it: `[1]`, `[:, 1]`, `[..., 0:2]`
+/// (a negative axis counts from the end).
+fn subscript(axis: i32, item: &str) -> String {
+    if axis >= 0 {
+        format!("[{}{item}]", ":, ".repeat(axis as usize))
+    } else {
+        format!(
+            "[..., {item}{}]",
+            ", :".repeat((-(axis as i64) - 1) as usize)
+        )
+    }
+}
+
+/// reshape's target as a Python tuple: `()`, `(6,)`, `(3, -1)`.
+fn shape_tuple(sizes: &[i64]) -> String {
+    match sizes {
+        [n] => format!("({n},)"),
+        _ => {
+            let s: Vec<String> = sizes.iter().map(|d| d.to_string()).collect();
+            format!("({})", s.join(", "))
         }
-        Op::Reshape { .. } | Op::Stack { .. } | Op::Concat { .. } => fwd("None", &[]),
-        Op::Matmul => py(
-            "<a> @ <b>",
-            "matmul_backward(<g>, <a>, <b>)",
-            &["matmul_backward"],
-        ),
-        Op::Transpose => py("np.transpose(<x>)", "np.transpose(<g>)  # (xᵀ)ᵀ = x", &[]),
-        Op::Sum { axis } => py(
-            format!("np.sum(<x>{})", axis_arg(axis)),
-            match axis {
-                None => "np.ones_like(<x>) * <g>  # d/dxᵢ Σ x = 1".to_string(),
-                Some(k) => {
-                    format!("np.ones_like(<x>) * np.expand_dims(<g>, {k})  # d/dxᵢ Σ x = 1")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subscripts_read_as_python() {
+        assert_eq!(subscript(0, "1"), "[1]");
+        assert_eq!(subscript(2, "-1"), "[:, :, -1]");
+        assert_eq!(subscript(-1, "0:2"), "[..., 0:2]");
+        assert_eq!(subscript(-3, "2"), "[..., 2, :, :]");
+        assert_eq!(shape_tuple(&[]), "()");
+        assert_eq!(shape_tuple(&[6]), "(6,)");
+        assert_eq!(shape_tuple(&[3, -1]), "(3, -1)");
+    }
+
+    #[test]
+    fn every_op_is_written_in_every_target() {
+        for def in crate::op::OPS {
+            let op = (def.build)(&def.defaults());
+            for target in [Target::Numpy, Target::Pytorch, Target::Jax] {
+                let p = python(&op, target);
+                assert!(!p.forward.is_empty(), "{} {}", def.name, target.name());
+                // NumPy writes every backward by hand; the others use autograd.
+                assert_eq!(
+                    p.backward.is_some(),
+                    target == Target::Numpy,
+                    "{}",
+                    def.name
+                );
+                for need in p.needs {
+                    let text = format!("\ndef {need}(");
+                    assert!(helpers(target).contains(&text), "{}: no {need}", def.name);
                 }
-            },
-            &[],
-        ),
-        Op::Mean { axis } => py(
-            format!("np.mean(<x>{})", axis_arg(axis)),
-            match axis {
-                None => {
-                    "np.ones_like(<x>) * (<g> / np.size(<x>))  # d/dxᵢ mean x = 1/n".to_string()
-                }
-                Some(k) => format!(
-                    "np.ones_like(<x>) * (np.expand_dims(<g>, {k}) / np.shape(<x>)[{k}])  # d/dxᵢ mean x = 1/n"
-                ),
-            },
-            &[],
-        ),
-        Op::Softmax { axis } => py(
-            format!("softmax(<x>, axis={axis})"),
-            format!("softmax_backward(<g>, <out>, axis={axis})"),
-            &["softmax", "softmax_backward"],
-        ),
-        Op::LogSoftmax { axis } => py(
-            format!("log_softmax(<x>, axis={axis})"),
-            format!("log_softmax_backward(<g>, <out>, axis={axis})"),
-            &["log_softmax", "log_softmax_backward"],
-        ),
-        Op::Affine => py(
-            "<x> @ <W> + <b>",
-            "affine_backward(<g>, <x>, <W>, <b>)",
-            &["affine_backward"],
-        ),
-        Op::Mse => py(
-            "np.mean(np.square(<pred> - <target>))",
-            "mse_backward(<g>, <pred>, <target>)",
-            &["mse_backward"],
-        ),
-        Op::CrossEntropy => py(
-            "cross_entropy(<logits>, <target>)",
-            "cross_entropy_backward(<g>, <logits>, <target>)",
-            &["cross_entropy", "cross_entropy_backward"],
-        ),
-        Op::Bce => py(
-            "np.mean(-(<y> * np.log(<p>) + (1 - <y>) * np.log(1 - <p>)))",
-            "bce_backward(<g>, <p>, <y>)",
-            &["bce_backward"],
-        ),
-    }
-}
-
-fn numpy_map(m: Map) -> Py {
-    match m {
-        // refused by `not_yet` before this is reached
-        Map::Maximum | Map::Minimum => fwd("None", &[]),
-        Map::Add => py(
-            "<a> + <b>",
-            "add_backward(<g>, <a>, <b>)",
-            &["add_backward"],
-        ),
-        Map::Sub => py(
-            "<a> - <b>",
-            "sub_backward(<g>, <a>, <b>)",
-            &["sub_backward"],
-        ),
-        Map::Mul => py(
-            "<a> * <b>",
-            "mul_backward(<g>, <a>, <b>)",
-            &["mul_backward"],
-        ),
-        Map::Div => py(
-            "<a> / <b>",
-            "div_backward(<g>, <a>, <b>)",
-            &["div_backward"],
-        ),
-        Map::Pow => py(
-            "np.power(<x>, <p>)",
-            "pow_backward(<g>, <out>, <x>, <p>)",
-            &["pow_backward"],
-        ),
-        Map::Neg => py("-<x>", "-<g>  # d/dx -x = -1", &[]),
-        Map::Exp => py("np.exp(<x>)", "<g> * <out>  # d/dx eˣ = eˣ", &[]),
-        Map::Log => py("np.log(<x>)", "<g> / <x>  # d/dx ln x = 1/x", &[]),
-        Map::Sqrt => py(
-            "np.sqrt(<x>)",
-            "<g> / (2 * <out>)  # d/dx √x = 1/(2√x)",
-            &[],
-        ),
-        Map::Square => py("np.square(<x>)", "<g> * 2 * <x>  # d/dx x² = 2x", &[]),
-        Map::Abs => py(
-            "np.abs(<x>)",
-            "<g> * np.sign(<x>)  # d/dx |x| = sign x (0 at 0)",
-            &[],
-        ),
-        Map::Sin => py(
-            "np.sin(<x>)",
-            "<g> * np.cos(<x>)  # d/dx sin x = cos x",
-            &[],
-        ),
-        Map::Cos => py(
-            "np.cos(<x>)",
-            "-<g> * np.sin(<x>)  # d/dx cos x = -sin x",
-            &[],
-        ),
-        Map::Sigmoid => py(
-            "sigmoid(<x>)",
-            "<g> * <out> * (1 - <out>)  # d/dx σ(x) = σ(x)(1 - σ(x))",
-            &["sigmoid"],
-        ),
-        Map::Tanh => py(
-            "np.tanh(<x>)",
-            "<g> * (1 - <out> * <out>)  # d/dx tanh x = 1 - tanh²x",
-            &[],
-        ),
-        Map::Relu => py(
-            "np.maximum(<x>, 0.0)",
-            "np.where(<x> > 0, <g>, 0.0)  # d/dx relu x = 1 for x > 0, else 0",
-            &[],
-        ),
-        Map::Softplus => py(
-            "softplus(<x>)",
-            "<g> * sigmoid(<x>)  # d/dx ln(1 + eˣ) = σ(x)",
-            &["softplus", "sigmoid"],
-        ),
-        Map::LeakyRelu { alpha } => py(
-            format!("np.where(<x> > 0, <x>, {alpha:?} * <x>)"),
-            format!("np.where(<x> > 0, <g>, <g> * {alpha:?})  # 1 for x > 0, else alpha"),
-            &[],
-        ),
-    }
-}
-
-fn pytorch(op: &Op) -> Py {
-    match *op {
-        Op::Map(m) => pytorch_map(m),
-        // refused by `not_yet` before this is reached
-        Op::Clip | Op::Max { .. } | Op::Min { .. } | Op::Index { .. } | Op::Slice { .. } => {
-            fwd("None", &[])
+            }
         }
-        Op::Reshape { .. } | Op::Stack { .. } | Op::Concat { .. } => fwd("None", &[]),
-        Op::Matmul => fwd("<a> @ <b>", &[]),
-        Op::Transpose => fwd("<x>.permute(*reversed(range(<x>.dim())))", &[]),
-        Op::Sum { axis } => fwd(
-            match axis {
-                None => "torch.sum(<x>)".to_string(),
-                Some(k) => format!("torch.sum(<x>, dim={k})"),
-            },
-            &[],
-        ),
-        Op::Mean { axis } => fwd(
-            match axis {
-                None => "torch.mean(<x>)".to_string(),
-                Some(k) => format!("torch.mean(<x>, dim={k})"),
-            },
-            &[],
-        ),
-        Op::Softmax { axis } => fwd(format!("torch.softmax(<x>, dim={axis})"), &[]),
-        Op::LogSoftmax { axis } => fwd(format!("torch.log_softmax(<x>, dim={axis})"), &[]),
-        Op::Affine => fwd("<x> @ <W> + <b>", &[]),
-        Op::Mse => fwd("torch.mean(torch.square(<pred> - <target>))", &[]),
-        Op::CrossEntropy => fwd("cross_entropy(<logits>, <target>)", &["cross_entropy"]),
-        Op::Bce => fwd(
-            "torch.mean(-(<y> * torch.log(<p>) + (1 - <y>) * torch.log(1 - <p>)))",
-            &[],
-        ),
-    }
-}
-
-fn pytorch_map(m: Map) -> Py {
-    match m {
-        // refused by `not_yet` before this is reached
-        Map::Maximum | Map::Minimum => fwd("None", &[]),
-        Map::Add => fwd("<a> + <b>", &[]),
-        Map::Sub => fwd("<a> - <b>", &[]),
-        Map::Mul => fwd("<a> * <b>", &[]),
-        Map::Div => fwd("<a> / <b>", &[]),
-        Map::Pow => fwd("torch.pow(<x>, <p>)", &[]),
-        Map::Neg => fwd("-<x>", &[]),
-        Map::Exp => fwd("torch.exp(<x>)", &[]),
-        Map::Log => fwd("torch.log(<x>)", &[]),
-        Map::Sqrt => fwd("torch.sqrt(<x>)", &[]),
-        Map::Square => fwd("torch.square(<x>)", &[]),
-        Map::Abs => fwd("torch.abs(<x>)", &[]),
-        Map::Sin => fwd("torch.sin(<x>)", &[]),
-        Map::Cos => fwd("torch.cos(<x>)", &[]),
-        Map::Sigmoid => fwd("torch.sigmoid(<x>)", &[]),
-        Map::Tanh => fwd("torch.tanh(<x>)", &[]),
-        Map::Relu => fwd("torch.relu(<x>)", &[]),
-        // ln(eˣ + e⁰): no overflow, and autograd gives exactly σ(x)
-        Map::Softplus => fwd("torch.logaddexp(<x>, torch.zeros_like(<x>))", &[]),
-        // gradient alpha at 0, as bpc (the `x > 0` rule)
-        Map::LeakyRelu { alpha } => fwd(format!("torch.where(<x> > 0, <x>, {alpha:?} * <x>)"), &[]),
-    }
-}
-
-fn jax(op: &Op) -> Py {
-    match *op {
-        Op::Map(m) => jax_map(m),
-        // refused by `not_yet` before this is reached
-        Op::Clip | Op::Max { .. } | Op::Min { .. } | Op::Index { .. } | Op::Slice { .. } => {
-            fwd("None", &[])
-        }
-        Op::Reshape { .. } | Op::Stack { .. } | Op::Concat { .. } => fwd("None", &[]),
-        Op::Matmul => fwd("<a> @ <b>", &[]),
-        Op::Transpose => fwd("jnp.transpose(<x>)", &[]),
-        Op::Sum { axis } => fwd(format!("jnp.sum(<x>{})", axis_arg(axis)), &[]),
-        Op::Mean { axis } => fwd(format!("jnp.mean(<x>{})", axis_arg(axis)), &[]),
-        Op::Softmax { axis } => fwd(format!("jax.nn.softmax(<x>, axis={axis})"), &[]),
-        Op::LogSoftmax { axis } => fwd(format!("jax.nn.log_softmax(<x>, axis={axis})"), &[]),
-        Op::Affine => fwd("<x> @ <W> + <b>", &[]),
-        Op::Mse => fwd("jnp.mean(jnp.square(<pred> - <target>))", &[]),
-        Op::CrossEntropy => fwd("cross_entropy(<logits>, <target>)", &["cross_entropy"]),
-        Op::Bce => fwd(
-            "jnp.mean(-(<y> * jnp.log(<p>) + (1 - <y>) * jnp.log(1 - <p>)))",
-            &[],
-        ),
-    }
-}
-
-fn jax_map(m: Map) -> Py {
-    match m {
-        // refused by `not_yet` before this is reached
-        Map::Maximum | Map::Minimum => fwd("None", &[]),
-        Map::Add => fwd("<a> + <b>", &[]),
-        Map::Sub => fwd("<a> - <b>", &[]),
-        Map::Mul => fwd("<a> * <b>", &[]),
-        Map::Div => fwd("<a> / <b>", &[]),
-        Map::Pow => fwd("jnp.power(<x>, <p>)", &[]),
-        Map::Neg => fwd("-<x>", &[]),
-        Map::Exp => fwd("jnp.exp(<x>)", &[]),
-        Map::Log => fwd("jnp.log(<x>)", &[]),
-        Map::Sqrt => fwd("jnp.sqrt(<x>)", &[]),
-        Map::Square => fwd("jnp.square(<x>)", &[]),
-        Map::Abs => fwd("jnp.abs(<x>)", &[]),
-        Map::Sin => fwd("jnp.sin(<x>)", &[]),
-        Map::Cos => fwd("jnp.cos(<x>)", &[]),
-        Map::Sigmoid => fwd("jax.nn.sigmoid(<x>)", &[]),
-        Map::Tanh => fwd("jnp.tanh(<x>)", &[]),
-        Map::Relu => fwd("jax.nn.relu(<x>)", &[]),
-        Map::Softplus => fwd("jnp.logaddexp(<x>, 0.0)", &[]),
-        // gradient alpha at 0, as bpc (jax.nn.leaky_relu has 1 there)
-        Map::LeakyRelu { alpha } => fwd(format!("jnp.where(<x> > 0, <x>, {alpha:?} * <x>)"), &[]),
     }
 }

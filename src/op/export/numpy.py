@@ -150,3 +150,82 @@ def cross_entropy_backward(g, logits, target):
         else:
             dz[i, j] -= scale
     return np.reshape(dz, np.shape(logits)), np.zeros(np.shape(target))
+
+
+def maximum_backward(g, a, b):
+    # d/da max(a, b) = 1 where a > b, 0 where a < b, ½ each at a tie (NaN if either is NaN)
+    tie = np.where(a == b, g / 2, np.nan)
+    da = np.where(a > b, g, np.where(a < b, 0.0, tie))
+    db = np.where(a > b, 0.0, np.where(a < b, g, tie))
+    return unbroadcast(da, a), unbroadcast(db, b)
+
+
+def minimum_backward(g, a, b):
+    # d/da min(a, b) = 1 where a < b, 0 where a > b, ½ each at a tie (NaN if either is NaN)
+    tie = np.where(a == b, g / 2, np.nan)
+    da = np.where(a < b, g, np.where(a > b, 0.0, tie))
+    db = np.where(a < b, 0.0, np.where(a > b, g, tie))
+    return unbroadcast(da, a), unbroadcast(db, b)
+
+
+def clip(x, lo, hi):
+    """min(max(x, lo), hi): hi where lo > hi, as PyTorch's clamp; NaN stays NaN."""
+    m = np.where(x < lo, lo, x)
+    return np.where(m > hi, hi, m)
+
+
+def clip_backward(g, x, lo, hi):
+    # With m = max(x, lo): d/dx = 1 where x >= lo and m <= hi, d/dlo = 1 where
+    # x < lo and m <= hi, d/dhi = 1 where m > hi (for lo <= hi: g goes to x
+    # inside [lo, hi], to lo below it, to hi above it)
+    m = np.where(x < lo, lo, x)
+    dx = np.where((x >= lo) & (m <= hi), g, 0.0)
+    dlo = np.where((x < lo) & (m <= hi), g, 0.0)
+    dhi = np.where(m > hi, g, 0.0)
+    return unbroadcast(dx, x), unbroadcast(dlo, lo), unbroadcast(dhi, hi)
+
+
+def picked(g, x, first, axis):
+    """g placed at the element picked in each lane (`first`: its position
+    along axis, or in x flattened when axis is None), 0 elsewhere."""
+    dx = np.zeros(np.shape(x))
+    if axis is None:
+        dx.flat[first] = g
+    else:
+        np.put_along_axis(dx, np.expand_dims(first, axis), np.expand_dims(g, axis), axis)
+    return dx
+
+
+def max_backward(g, x, axis=None):
+    # d/dx max x = 1 at the first maximum of each lane (the first NaN if there
+    # is one), 0 elsewhere, as PyTorch's max(x, dim): argmax picks the first
+    return picked(g, x, np.argmax(x, axis=axis), axis)
+
+
+def min_backward(g, x, axis=None):
+    # d/dx min x = 1 at the first minimum of each lane (the first NaN if there
+    # is one), 0 elsewhere: argmin picks the first
+    return picked(g, x, np.argmin(x, axis=axis), axis)
+
+
+def placed(g, x, where):
+    # d/dx x[where] = 1 at the elements taken, 0 elsewhere: g put back where
+    # they came from (index, slice)
+    dx = np.zeros(np.shape(x))
+    dx[where] = g
+    return dx
+
+
+def stack_backward(g, *xs, axis):
+    # d/d(argument k) stack = 1 on slab k: argument k gets slab k of g along
+    # the new axis
+    parts = tuple(np.take(g, k, axis=axis) for k in range(len(xs)))
+    return parts if len(xs) > 1 else parts[0]
+
+
+def concat_backward(g, *xs, axis):
+    # d/d(argument k) concat = 1 on its part: each argument gets the part of g
+    # where it was placed along axis
+    ends = np.cumsum([np.shape(x)[axis] for x in xs])
+    parts = tuple(np.split(g, ends[:-1], axis=axis))
+    return parts if len(xs) > 1 else parts[0]
