@@ -227,6 +227,38 @@ fn every_op_agrees_with_bpc_run() {
 }
 
 #[test]
+fn pytorch_and_jax_scripts_of_every_op_are_python() {
+    // Their numbers are checked by hand (bench/export_check.py, which needs
+    // torch and jax); here: every op writes valid Python that defines every
+    // helper it calls.
+    let Some(python) = python::with(&["ast"]) else {
+        return;
+    };
+    const PARSE: &str = r#"
+import ast, builtins, json, sys
+for script in json.load(sys.stdin):
+    tree = ast.parse(script)
+    defined = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+    assigned = {t.id for n in ast.walk(tree) if isinstance(n, ast.Assign)
+                for target in n.targets for t in ast.walk(target) if isinstance(t, ast.Name)}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name):
+            name = n.func.id
+            assert name in defined or name in assigned or hasattr(builtins, name), name
+print("ok")
+"#;
+    let spec = root("tests/export/every_op.yaml");
+    let scripts = [export(&spec, "pytorch"), export(&spec, "jax")];
+    for script in &scripts {
+        for helper in ["def clip(", "def first_max(", "def first_min("] {
+            assert!(script.contains(helper), "{helper}");
+        }
+    }
+    let input = serde_json::to_string(&scripts).unwrap();
+    assert_eq!(python::run(&python, PARSE, &input), "ok\n");
+}
+
+#[test]
 fn random_specs_agree_with_bpc_run() {
     let Some(python) = python::with(&["numpy"]) else {
         return;
