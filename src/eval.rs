@@ -82,15 +82,29 @@ pub fn forward(plan: &Plan, values: &mut Values) -> Option<NonFinite> {
         record(&mut first, Pass::Forward, Slot(i as u32), None, v);
     }
     let tape = plan.tape();
+    // Scalar slots live in the tape's f64 array while the pass runs.
+    let mut scratch = tape.has_scalar_runs().then(|| plan.scratch().take());
+    if let Some(s) = &mut scratch {
+        s.vals.resize(values.len(), 0.0);
+        to_numbers(&(**values)[..plan.leaves.len()], &mut s.vals);
+    }
     for run in &tape.runs {
         match run {
             Run::Scalar(range) => {
                 let mut bad = None;
-                tape::forward_run(tape, range.clone(), values.as_mut_vec(), &mut bad);
+                let vals = &mut scratch.as_mut().expect("scratch for a scalar run").vals;
+                tape::forward_run(tape, range.clone(), vals, &mut bad);
                 note(&mut first, Pass::Forward, bad);
             }
             Run::Tensor(i) => {
                 let step = &plan.steps[*i];
+                if let Some(s) = &scratch {
+                    for &a in step.args() {
+                        if let Value::Scalar(x) = &mut values[a] {
+                            *x = s.vals[a.index()];
+                        }
+                    }
+                }
                 // Reuse the previous result's buffer when the op can write into it
                 // (training evaluates the same plan again and again).
                 let mut out = values.take(step.out);
@@ -100,31 +114,88 @@ pub fn forward(plan: &Plan, values: &mut Values) -> Option<NonFinite> {
                 }
                 drop(args);
                 record(&mut first, Pass::Forward, step.out, None, &out);
+                if let (Some(s), Value::Scalar(x)) = (&mut scratch, &out) {
+                    s.vals[step.out.index()] = *x;
+                }
                 values[step.out] = out;
             }
         }
     }
+    if let Some(mut s) = scratch {
+        from_numbers(&s.vals, values.as_mut_vec());
+        s.filled_from = Some((values.as_ptr() as usize, values.len()));
+        plan.scratch().put(s);
+    }
     first
+}
+
+/// Copies the numbers of the scalar slots among `values` into `numbers`.
+fn to_numbers(values: &[Value], numbers: &mut [f64]) {
+    for (x, v) in numbers.iter_mut().zip(values) {
+        if let Value::Scalar(y) = v {
+            *x = *y;
+        }
+    }
+}
+
+/// Copies `numbers` into the scalar slots among `values`.
+fn from_numbers(numbers: &[f64], values: &mut [Value]) {
+    for (v, x) in values.iter_mut().zip(numbers) {
+        if let Value::Scalar(y) = v {
+            *y = *x;
+        }
+    }
 }
 
 /// The reverse walk: seeds d output / d output with ones, then walks the steps
 /// backwards, adding each step's contribution to its arguments' gradients.
 /// `grads` is resized and zeroed to the values' shapes (reusing its buffers).
 pub fn backward(plan: &Plan, values: &Values, grads: &mut Grads) -> Option<NonFinite> {
-    zero_like(values, grads);
+    let tape = plan.tape();
+    // Scalar slots' values and gradients live in the tape's f64 arrays while
+    // the walk runs (their value slots are written at the end).
+    let mut scratch = tape.has_scalar_runs().then(|| plan.scratch().take());
+    match &scratch {
+        // The results of scalar steps are written whole at the end.
+        Some(_) if grads.len() == values.len() => {
+            zero_tensors(values, grads, &tape.scalar_out);
+        }
+        _ => zero_like(values, grads, scratch.is_none()),
+    }
     let out = plan.output;
     grads[out] = Value::full(values[out].shape(), 1.0);
     let mut first = None;
-    let tape = plan.tape();
+    if let Some(s) = &mut scratch {
+        // The numbers the forward pass left, unless `values` is another
+        // buffer than the one it filled.
+        let this = Some((values.as_ptr() as usize, values.len()));
+        if s.filled_from != this || s.vals.len() != values.len() {
+            s.vals.resize(values.len(), 0.0);
+            to_numbers(values, &mut s.vals);
+        }
+        s.grads.clear();
+        s.grads.resize(values.len(), 0.0);
+        if let Value::Scalar(_) = values[out] {
+            s.grads[out.index()] = 1.0;
+        }
+    }
     for run in tape.runs.iter().rev() {
         match run {
             Run::Scalar(range) => {
                 let mut bad = None;
-                tape::backward_run(tape, range.clone(), values, grads.as_mut_vec(), &mut bad);
+                let s = scratch.as_mut().expect("scratch for a scalar run");
+                tape::backward_run(tape, range.clone(), &s.vals, &mut s.grads, &mut bad);
                 note(&mut first, Pass::Backward, bad);
             }
             Run::Tensor(i) => {
                 let step = &plan.steps[*i];
+                if let Some(s) = &scratch {
+                    for &slot in std::iter::once(&step.out).chain(step.args()) {
+                        if let Value::Scalar(_) = values[slot] {
+                            grads[slot] = Value::Scalar(s.grads[slot.index()]);
+                        }
+                    }
+                }
                 let g = grads.take(step.out);
                 let args = arg_refs(step, values);
                 let out = &values[step.out];
@@ -155,10 +226,43 @@ pub fn backward(plan: &Plan, values: &Values, grads: &mut Grads) -> Option<NonFi
                     record(&mut first, Pass::Backward, slot, Some(step.out), &c);
                     grads[slot].add_assign(&c);
                 }
+                if let Some(s) = &mut scratch {
+                    for &slot in step.args() {
+                        if let Value::Scalar(x) = &grads[slot] {
+                            s.grads[slot.index()] = *x;
+                        }
+                    }
+                }
             }
         }
     }
+    if let Some(s) = scratch {
+        let grads = grads.as_mut_vec();
+        for (i, (g, x)) in grads.iter_mut().zip(&s.grads).enumerate() {
+            if tape.scalar_out.get(i) == Some(&true) {
+                *g = Value::Scalar(*x);
+            } else if let Value::Scalar(y) = g {
+                *y = *x;
+            }
+        }
+        plan.scratch().put(s);
+    }
     first
+}
+
+/// [`zero_like`] for gradient buffers of the right length, leaving the
+/// slots of `scalar_out` alone (the caller writes them whole).
+fn zero_tensors(values: &Values, grads: &mut Grads, scalar_out: &[bool]) {
+    let grads = grads.as_mut_vec();
+    for (i, (g, v)) in grads.iter_mut().zip(values.iter()).enumerate() {
+        if scalar_out.get(i) == Some(&true) {
+            continue;
+        }
+        match (g, v) {
+            (Value::Tensor(a), Value::Tensor(b)) if a.shape() == b.shape() => a.fill(0.0),
+            (g, v) => *g = Value::full(v.shape(), 0.0),
+        }
+    }
 }
 
 /// Keeps the first non-finite number a tape run found, unless one was found already.
@@ -189,13 +293,18 @@ fn record(first: &mut Option<NonFinite>, pass: Pass, slot: Slot, from: Option<Sl
     }
 }
 
-/// Resizes `grads` to match `values` and sets every element to zero.
-fn zero_like(values: &Values, grads: &mut Grads) {
+/// Resizes `grads` to match `values` and sets every element to zero (every
+/// element of the tensors, and the scalars too when `scalars`).
+fn zero_like(values: &Values, grads: &mut Grads, scalars: bool) {
     let grads = grads.as_mut_vec();
     grads.truncate(values.len());
     for (g, v) in grads.iter_mut().zip(values.iter()) {
         match (g, v) {
-            (Value::Scalar(x), Value::Scalar(_)) => *x = 0.0,
+            (Value::Scalar(x), Value::Scalar(_)) => {
+                if scalars {
+                    *x = 0.0;
+                }
+            }
             (Value::Tensor(a), Value::Tensor(b)) if a.shape() == b.shape() => a.fill(0.0),
             (g, v) => *g = Value::full(v.shape(), 0.0),
         }

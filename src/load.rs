@@ -109,7 +109,11 @@ pub fn compile_spec(
     timings: &mut Timings,
 ) -> Result<Plan, Diagnostics> {
     let graph = timings.time("build graph", || graph::build(spec, bindings))?;
-    Ok(timings.time("compile plan", || plan::compile(graph)))
+    Ok(timings.time("compile plan", || {
+        let plan = plan::compile(graph);
+        plan.tape();
+        plan
+    }))
 }
 
 /// The whole way from a file to a plan: `--set` values and, when `with_data`,

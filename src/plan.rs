@@ -9,7 +9,7 @@ use crate::diag::{Source, Span};
 use crate::graph::{Graph, Item, Kind};
 use crate::op::Op;
 use crate::spec::Spec;
-use crate::tape::{ScalarStep, Tape};
+use crate::tape::{ScalarStep, ScratchCell, Tape};
 use crate::tensor::{Shape, Value};
 
 /// The index of a value (and of its gradient) in a plan.
@@ -150,9 +150,16 @@ pub struct Plan {
     index: OnceLock<HashMap<String, Slot>>,
     /// The steps as runs of the flat tape, built on the first evaluation.
     tape: OnceLock<Tape>,
+    /// The tape's f64 arrays, kept between evaluations.
+    scratch: ScratchCell,
 }
 
 impl Plan {
+    /// The tape's f64 arrays, for `eval`.
+    pub(crate) fn scratch(&self) -> &ScratchCell {
+        &self.scratch
+    }
+
     /// The steps in the flat tape's form (built once, on first use).
     pub fn tape(&self) -> &Tape {
         self.tape.get_or_init(|| {
@@ -302,5 +309,6 @@ pub fn compile(graph: Graph) -> Plan {
         leaves,
         index: OnceLock::new(),
         tape: OnceLock::new(),
+        scratch: ScratchCell::default(),
     }
 }

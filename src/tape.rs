@@ -14,7 +14,6 @@
 use std::ops::Range;
 
 use crate::op::Map;
-use crate::tensor::Value;
 
 /// What the tape needs of a plan's scalar step (plan.rs makes these).
 #[derive(Clone, Copy, Debug)]
@@ -74,6 +73,9 @@ pub struct Tape {
     entries: Vec<Entry>,
     /// The steps, cut into runs, in order.
     pub runs: Vec<Run>,
+    /// By slot: true for the result of a scalar step on the tape (always a
+    /// scalar); shorter than the plan's slots when the last are not.
+    pub scalar_out: Vec<bool>,
 }
 
 impl Tape {
@@ -88,6 +90,11 @@ impl Tape {
             let entry = step.and_then(|s| tape.entry(s));
             match entry {
                 Some(e) => {
+                    let out = e.out as usize;
+                    if tape.scalar_out.len() <= out {
+                        tape.scalar_out.resize(out + 1, false);
+                    }
+                    tape.scalar_out[out] = true;
                     tape.entries.push(e);
                     start.get_or_insert(i);
                 }
@@ -133,21 +140,70 @@ impl Tape {
     }
 }
 
-#[inline(always)]
-fn scalar(v: &Value) -> f64 {
-    match v {
-        Value::Scalar(x) => *x,
-        Value::Tensor(_) => f64::NAN,
+/// The tape's own value and gradient arrays: one `f64` per slot of the plan
+/// (tensor slots unused), so the loops read and write plain numbers, 8
+/// bytes apart, instead of 16-byte [`Value`](crate::tensor::Value) slots with a tag to check.
+/// While a pass runs they hold the scalar slots' numbers; `eval` copies them
+/// into the value slots where a tensor step reads them, and at the end.
+#[derive(Default)]
+pub struct Scratch {
+    /// Forward values, by slot.
+    pub vals: Vec<f64>,
+    /// Gradients, by slot.
+    pub grads: Vec<f64>,
+    /// The value buffer (address, length) whose scalars `vals` holds, as the
+    /// last forward pass left them.
+    pub filled_from: Option<(usize, usize)>,
+}
+
+/// A plan's [`Scratch`], kept between evaluations (training and repeated
+/// runs reuse the arrays rather than touching fresh pages each time).
+#[derive(Default)]
+pub struct ScratchCell(std::sync::Mutex<Scratch>);
+
+impl ScratchCell {
+    /// The kept arrays, or new ones when another thread holds them.
+    pub fn take(&self) -> Scratch {
+        match self.0.try_lock() {
+            Ok(mut s) => std::mem::take(&mut *s),
+            Err(_) => Scratch::default(),
+        }
+    }
+
+    /// Keeps `s` for the next evaluation.
+    pub fn put(&self, s: Scratch) {
+        if let Ok(mut kept) = self.0.try_lock() {
+            *kept = s;
+        }
+    }
+}
+
+impl Clone for ScratchCell {
+    /// A clone starts with no arrays of its own.
+    fn clone(&self) -> ScratchCell {
+        ScratchCell::default()
+    }
+}
+
+impl std::fmt::Debug for ScratchCell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ScratchCell")
+    }
+}
+
+impl Tape {
+    /// True when some step runs on the tape.
+    pub fn has_scalar_runs(&self) -> bool {
+        self.runs.iter().any(|r| matches!(r, Run::Scalar(_)))
     }
 }
 
 /// Evaluates the scalar steps `range` (a [`Run::Scalar`]) into `vals` (one
-/// value per slot); records the first non-finite result in `first`.
-pub fn forward_run(tape: &Tape, range: Range<usize>, vals: &mut [Value], first: &mut Option<Bad>) {
+/// number per slot); records the first non-finite result in `first`.
+pub fn forward_run(tape: &Tape, range: Range<usize>, vals: &mut [f64], first: &mut Option<Bad>) {
     let maps = &tape.maps[..];
     for e in &tape.entries[range] {
-        let a = scalar(&vals[e.a as usize]);
-        let b = scalar(&vals[e.b as usize]);
+        let (a, b) = (vals[e.a as usize], vals[e.b as usize]);
         let y = maps[e.code as usize].forward_scalar(a, b);
         if !y.is_finite() && first.is_none() {
             *first = Some(Bad {
@@ -156,18 +212,18 @@ pub fn forward_run(tape: &Tape, range: Range<usize>, vals: &mut [Value], first: 
                 value: y,
             });
         }
-        vals[e.out as usize] = Value::Scalar(y);
+        vals[e.out as usize] = y;
     }
 }
 
 /// The reverse walk over the scalar steps `range`: adds each step's
-/// contributions to its arguments' gradients; records the first non-finite
-/// contribution in `first`.
+/// contributions to its arguments' gradients in `grads` (one number per
+/// slot); records the first non-finite contribution in `first`.
 pub fn backward_run(
     tape: &Tape,
     range: Range<usize>,
-    vals: &[Value],
-    grads: &mut [Value],
+    vals: &[f64],
+    grads: &mut [f64],
     first: &mut Option<Bad>,
 ) {
     let maps = &tape.maps[..];
@@ -175,25 +231,27 @@ pub fn backward_run(
         if e.wants == 0 {
             continue;
         }
-        let g = scalar(&grads[e.out as usize]);
-        let (a, b, y) = (
-            scalar(&vals[e.a as usize]),
-            scalar(&vals[e.b as usize]),
-            scalar(&vals[e.out as usize]),
-        );
+        let g = grads[e.out as usize];
+        let (a, b) = (vals[e.a as usize], vals[e.b as usize]);
+        let y = vals[e.out as usize];
         let (ga, gb) = maps[e.code as usize].backward_scalar(a, b, y, g);
-        for (bit, slot, d) in [(1, e.a, ga), (2, e.b, gb)] {
-            if e.wants & bit == 0 {
-                continue;
-            }
-            if let Value::Scalar(acc) = &mut grads[slot as usize] {
-                *acc += d;
-            }
-            if !d.is_finite() && first.is_none() {
+        if e.wants & 1 != 0 {
+            grads[e.a as usize] += ga;
+            if !ga.is_finite() && first.is_none() {
                 *first = Some(Bad {
-                    slot,
+                    slot: e.a,
                     from: Some(e.out),
-                    value: d,
+                    value: ga,
+                });
+            }
+        }
+        if e.wants & 2 != 0 {
+            grads[e.b as usize] += gb;
+            if !gb.is_finite() && first.is_none() {
+                *first = Some(Bad {
+                    slot: e.b,
+                    from: Some(e.out),
+                    value: gb,
                 });
             }
         }

@@ -142,3 +142,35 @@ fn timings_go_to_stderr() {
     }
     assert!(!out.contains("timings"));
 }
+
+#[test]
+fn repeated_evaluations_give_the_same_bits_and_their_medians() {
+    // Scalar-only, tensor-only and mixed plans: the warm repetitions reuse
+    // every buffer (the tape's f64 arrays too) and must change nothing.
+    for spec in [
+        "specs/fruit.yaml",
+        "specs/two_layer.yaml",
+        "specs/two_layer_scalars.yaml",
+        "specs/softmax_ce.yaml",
+        "specs/fanout.yaml",
+    ] {
+        let (status, once, _) = bpc(&["run", spec, "--format", "json"]);
+        assert_eq!(status, 0, "{spec}");
+        let (status, again, err) = bpc(&[
+            "run",
+            spec,
+            "--format",
+            "json",
+            "--timings",
+            "--repeat",
+            "3",
+        ]);
+        assert_eq!(status, 0, "{spec}: {err}");
+        assert_eq!(once, again, "{spec}");
+        for line in ["forward median", "backward median"] {
+            assert!(err.contains(line), "missing {line} in {err}");
+        }
+    }
+    let (status, _, err) = bpc(&["run", "specs/fruit.yaml", "--repeat", "3"]);
+    assert_eq!(status, 2, "--repeat without --timings: {err}");
+}

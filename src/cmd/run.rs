@@ -2,11 +2,14 @@
 
 use clap::ValueEnum;
 
-use crate::eval;
+use std::time::Instant;
+
+use crate::eval::{self, Evaluation};
 use crate::explain::perturb;
+use crate::plan::Plan;
 use crate::render;
 use crate::session::{self, EvalArgs, Failure, Io};
-use crate::timings::Timings;
+use crate::timings::{Timings, median};
 
 /// `bpc run`.
 #[derive(Debug, clap::Args)]
@@ -23,6 +26,12 @@ pub struct Args {
     /// the terminal, or 100 columns when piped).
     #[arg(long)]
     pub wide: bool,
+    /// With --timings: evaluate N more times on the same buffers (as training
+    /// does) and print the median forward and backward pass of those warm
+    /// repetitions.
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "timings",
+          value_parser = clap::value_parser!(u32).range(0..=10_000))]
+    pub repeat: u32,
 }
 
 /// Output formats of `bpc run`.
@@ -37,7 +46,8 @@ pub enum Format {
 /// Runs `bpc run`.
 pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
     let mut timings = Timings::default();
-    let (plan, evaluation) = session::evaluate(&a.eval, io, &mut timings)?;
+    let (plan, mut evaluation) = session::evaluate(&a.eval, io, &mut timings)?;
+    repeat(&plan, &mut evaluation, a.repeat, &mut timings);
     let opts = render::table::TableOptions {
         precision: a.precision as usize,
         width: table_width(a.wide),
@@ -74,6 +84,25 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
         write!(io.err, "{}", timings.render())?;
     }
     Ok(())
+}
+
+/// Evaluates `plan` `n` more times into `evaluation`'s own buffers (the
+/// same bits each time) and records the median of each pass.
+fn repeat(plan: &Plan, evaluation: &mut Evaluation, n: u32, timings: &mut Timings) {
+    if n == 0 {
+        return;
+    }
+    let (mut forward, mut backward) = (Vec::new(), Vec::new());
+    for _ in 0..n {
+        let start = Instant::now();
+        eval::forward(plan, &mut evaluation.values);
+        let middle = Instant::now();
+        eval::backward(plan, &evaluation.values, &mut evaluation.grads);
+        forward.push(middle - start);
+        backward.push(middle.elapsed());
+    }
+    timings.summary("forward median", median(&forward));
+    timings.summary("backward median", median(&backward));
 }
 
 /// The table's width: the terminal's when standard output is one, 100

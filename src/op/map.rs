@@ -50,7 +50,7 @@ impl Map {
     ///
     /// The single definition of each elementwise forward: the tensor path
     /// maps this over (broadcast) elements.
-    #[inline]
+    #[inline(always)]
     pub fn forward_scalar(&self, a: f64, b: f64) -> f64 {
         match *self {
             Map::Add => a + b,
@@ -113,7 +113,7 @@ impl Map {
     ///
     /// The single definition of each elementwise derivative: the tensor path
     /// maps this over (broadcast) elements.
-    #[inline]
+    #[inline(always)]
     pub fn backward_scalar(&self, a: f64, b: f64, out: f64, g: f64) -> (f64, f64) {
         match *self {
             // d/da (a + b) = 1, d/db (a + b) = 1
