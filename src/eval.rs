@@ -77,9 +77,19 @@ pub fn initial_values(plan: &Plan) -> Values {
 /// Evaluates every step in order. `values` holds the leaves on entry and every
 /// slot on return. Returns the first slot that is NaN or infinite.
 pub fn forward(plan: &Plan, values: &mut Values) -> Option<NonFinite> {
+    forward_with(plan, values, true)
+}
+
+/// [`forward`], looking for non-finite elements of tensors only when `scan`
+/// (scalars are checked either way). Training skips the scan and, when the
+/// loss is not finite, runs the same pass again with it (the same values,
+/// so the same first slot).
+pub fn forward_with(plan: &Plan, values: &mut Values, scan: bool) -> Option<NonFinite> {
     let mut first = None;
     for (i, v) in values.iter().enumerate().take(plan.leaves.len()) {
-        record(&mut first, Pass::Forward, Slot(i as u32), None, v);
+        if scan || v.as_scalar().is_some() {
+            record(&mut first, Pass::Forward, Slot(i as u32), None, v);
+        }
     }
     let tape = plan.tape();
     // Scalar slots live in the tape's f64 array while the pass runs.
@@ -113,7 +123,9 @@ pub fn forward(plan: &Plan, values: &mut Values) -> Option<NonFinite> {
                     out = step.op.forward(&args);
                 }
                 drop(args);
-                record(&mut first, Pass::Forward, step.out, None, &out);
+                if scan || out.as_scalar().is_some() {
+                    record(&mut first, Pass::Forward, step.out, None, &out);
+                }
                 if let (Some(s), Value::Scalar(x)) = (&mut scratch, &out) {
                     s.vals[step.out.index()] = *x;
                 }

@@ -270,9 +270,11 @@ pub fn fit(
                 f.fill(&mut values, rows);
             }
             steps += 1;
-            let first = eval::forward(plan, &mut values);
+            eval::forward_with(plan, &mut values, false);
             let loss = values[s.loss].iter().next().unwrap_or(f64::NAN);
             if !loss.is_finite() {
+                // The same pass again, looking for the first non-finite slot.
+                let first = eval::forward(plan, &mut values);
                 let nonfinite = first.unwrap_or(NonFinite {
                     pass: eval::Pass::Forward,
                     slot: s.loss,
