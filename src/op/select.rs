@@ -326,7 +326,10 @@ pub(super) fn picks(x: &Value, axis: Option<isize>, max: bool) -> Option<Vec<usi
         );
     };
     let ax = normalize_axis(axis, xs.shape()).ok()?;
-    let (n, stride) = (xs.shape()[ax], xs.strides()[ax] as usize);
+    // Row-major strides from the shape: `xs.strides()` may hold any stride
+    // for an axis of length 1 (a slice's [1, 3] can carry 0 there).
+    let n = xs.shape()[ax];
+    let stride: usize = xs.shape()[ax + 1..].iter().product();
     // Lanes start at every index whose coordinate along `ax` is 0.
     let outer = stride * n;
     let mut out = Vec::with_capacity(xs.len() / n.max(1));
