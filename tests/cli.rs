@@ -173,4 +173,30 @@ fn repeated_evaluations_give_the_same_bits_and_their_medians() {
     }
     let (status, _, err) = bpc(&["run", "specs/fruit.yaml", "--repeat", "3"]);
     assert_eq!(status, 2, "--repeat without --timings: {err}");
+
+/// `-o` with an extension bpc cannot write is refused before any work, and
+/// the message lists the ones it can.
+#[test]
+fn dot_refuses_an_output_it_cannot_write() {
+    let (status, out, err) = bpc(&["dot", "specs/fruit.yaml", "-o", "fruit.jpg"]);
+    assert_eq!(status, 2, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(!std::path::Path::new("fruit.jpg").exists());
+    insta::assert_snapshot!(err);
+    // Upper case is the same extension; DOT text may be `.gv` or have none.
+    let (status, _, err) = bpc(&["dot", "specs/fruit.yaml", "-o", "fruit.JPEG"]);
+    assert_eq!(status, 2, "{err}");
+    assert!(err.contains("`.svg`, `.png`, `.pdf`"), "{err}");
+}
+
+/// `--set NAME VALUE` (a space for the `=`) shows the argument to write, for
+/// every command that takes `--set`.
+#[test]
+fn set_with_a_space_says_to_join_name_and_value() {
+    for cmd in ["run", "dot", "explain", "train", "export"] {
+        let (status, out, err) = bpc(&[cmd, "specs/fruit.yaml", "--set", "n_X", "3"]);
+        assert_eq!(status, 2, "{cmd}: {err}");
+        assert!(out.is_empty(), "{cmd}: {out}");
+        assert!(err.contains("help: write `--set n_X=3`"), "{cmd}: {err}");
+    }
 }

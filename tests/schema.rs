@@ -94,6 +94,7 @@ const ACCEPTED: &[(&str, &str)] = &[
     ("self_loop", "a cycle is a property of the whole graph"),
     ("set_bad_yaml", "the spec is valid; the error is in --set"),
     ("set_node", "the spec is valid; the error is in --set"),
+    ("set_space", "the spec is valid; the error is in --set"),
     (
         "set_unknown_name",
         "the spec is valid; the error is in --set",

@@ -39,6 +39,9 @@ pub struct Args {
 /// Runs `bpc dot`.
 pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
     let mut timings = Timings::default();
+    if let Some(path) = &a.output {
+        check_extension(path)?;
+    }
     // The output is checked before the work: never the spec or its data.
     let mut outputs = Outputs::default();
     let out = a
@@ -93,6 +96,44 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
         write!(io.err, "{}", timings.render())?;
     }
     Ok(())
+}
+
+/// Extensions of the DOT text itself (a file without one gets DOT too).
+const DOT_TEXT: [&str; 2] = ["dot", "gv"];
+
+/// `-o FILE` must name something bpc writes: DOT text (`.dot`, `.gv`, or no
+/// extension) or a picture Graphviz draws (`.svg`, `.png`, `.pdf`); `.jpg`
+/// would otherwise get DOT text under a picture's name.
+fn check_extension(path: &Path) -> Result<(), Failure> {
+    let Some(ext) = path.extension() else {
+        return Ok(());
+    };
+    let lower = ext.to_string_lossy().to_ascii_lowercase();
+    if DOT_TEXT.contains(&lower.as_str()) || drawn_format(path).is_some() {
+        return Ok(());
+    }
+    let list = |exts: &[&str]| {
+        exts.iter()
+            .map(|e| format!("`.{e}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    Err(Diagnostic::new(
+        ErrorKind::Usage,
+        format!(
+            "-o `{}`: bpc cannot write `.{}` files",
+            crate::term::escape(&path.display().to_string()),
+            crate::term::escape(&ext.to_string_lossy())
+        ),
+    )
+    .help(format!(
+        "bpc writes DOT text ({}, or a name without an extension) and pictures drawn by \
+         Graphviz ({}); for example `-o {}`",
+        list(&DOT_TEXT),
+        list(&graphviz::DRAWN),
+        crate::term::escape(&path.with_extension("png").display().to_string())
+    ))
+    .into())
 }
 
 /// A graph too big for Graphviz to lay out in reasonable time and memory.

@@ -16,6 +16,7 @@ pub mod man;
 pub mod run;
 pub mod schema;
 pub mod train;
+mod usage;
 
 use std::ffi::OsString;
 
@@ -64,9 +65,14 @@ pub enum Command {
 /// Parses `args` (program name first) and runs the command. Returns the exit
 /// status: 0 success, 1 a check failed, 2 invalid spec or command line.
 pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut Io) -> u8 {
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {
+            if let Some(d) = usage::hint(&args, &e) {
+                let _ = write!(io.err, "{}", crate::diag::Diagnostics::from(d).render(io.color));
+                return EXIT_INVALID;
+            }
             // clap quotes the arguments it rejects: escaped for the terminal
             // (colour only when there was nothing to escape).
             let plain = e.render().to_string();

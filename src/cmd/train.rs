@@ -39,6 +39,9 @@ pub struct Args {
     /// Seed of the shuffle (overrides `train.seed`).
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
+    /// Print the loss every N epochs (overrides `train.log_every`; 1: every epoch).
+    #[arg(long, value_name = "N")]
+    pub log_every: Option<u64>,
     /// Write epoch, loss (and accuracy) of every epoch as CSV.
     #[arg(long, value_name = "FILE.csv")]
     pub history: Option<PathBuf>,
@@ -128,6 +131,7 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
         lr: a.lr,
         optimizer: a.optimizer.clone(),
         seed: a.seed,
+        log_every: a.log_every,
         threads: a.threads.map(|n| n as usize),
     };
     let s = train::settings::resolve(&plan, &data, &overrides)?;

@@ -19,6 +19,8 @@ pub struct Overrides {
     pub optimizer: Option<String>,
     /// `--seed N`.
     pub seed: Option<u64>,
+    /// `--log-every N`.
+    pub log_every: Option<u64>,
     /// `--threads N` (default: measured, see [`Threads`]).
     pub threads: Option<usize>,
 }
@@ -72,7 +74,7 @@ pub fn resolve(plan: &Plan, data: &[Slot], overrides: &Overrides) -> Result<Sett
     let batch_size = c.batch_size(data.is_empty(), rows);
     let shuffle = c.value(|t| &t.shuffle).unwrap_or(batch_size < rows);
     let seed = overrides.seed.or(c.value(|t| &t.seed)).unwrap_or(0);
-    let log_every = c.log_every(epochs);
+    let log_every = c.log_every(overrides.log_every, epochs);
     let mut errors = c.errors;
     errors.0.extend(c.flags);
     match loss {
@@ -263,8 +265,18 @@ impl Check<'_> {
         }
     }
 
-    /// `train.log_every` (default: a tenth of the epochs, at least 1).
-    fn log_every(&mut self, epochs: u64) -> u64 {
+    /// `--log-every` or `train.log_every` (default: a tenth of the epochs,
+    /// at least 1).
+    fn log_every(&mut self, flag: Option<u64>, epochs: u64) -> u64 {
+        match flag {
+            Some(0) => {
+                let msg = "--log-every must be at least 1 (1 prints every epoch)".into();
+                self.flag(usage(msg));
+                return 1;
+            }
+            Some(n) => return n,
+            None => {}
+        }
         match self.train.and_then(|t| t.log_every.as_ref()) {
             Some(l) if l.value == 0 => {
                 let msg = "`log_every` must be at least 1".into();
