@@ -51,10 +51,24 @@ fn logged_epochs(out: &str) -> Vec<u64> {
 #[test]
 fn log_every_on_the_command_line_overrides_the_spec() {
     // xor.yaml logs every 200 of its 2000 epochs.
-    let (code, out, err) = bpc(&["train", "specs/xor.yaml", "--epochs", "10", "--log-every", "3"]);
+    let (code, out, err) = bpc(&[
+        "train",
+        "specs/xor.yaml",
+        "--epochs",
+        "10",
+        "--log-every",
+        "3",
+    ]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(logged_epochs(&out), [1, 3, 6, 9, 10], "{out}");
-    let (code, out, err) = bpc(&["train", "specs/xor.yaml", "--epochs", "4", "--log-every", "1"]);
+    let (code, out, err) = bpc(&[
+        "train",
+        "specs/xor.yaml",
+        "--epochs",
+        "4",
+        "--log-every",
+        "1",
+    ]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(logged_epochs(&out), [1, 2, 3, 4], "{out}");
     let (code, out, err) = bpc(&["train", "specs/xor.yaml", "--log-every", "0"]);

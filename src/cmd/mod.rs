@@ -70,7 +70,11 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut
         Ok(cli) => cli,
         Err(e) => {
             if let Some(d) = usage::hint(&args, &e) {
-                let _ = write!(io.err, "{}", crate::diag::Diagnostics::from(d).render(io.color));
+                let _ = write!(
+                    io.err,
+                    "{}",
+                    crate::diag::Diagnostics::from(d).render(io.color)
+                );
                 return EXIT_INVALID;
             }
             // clap quotes the arguments it rejects: escaped for the terminal

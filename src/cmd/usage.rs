@@ -43,7 +43,11 @@ fn set_without_equals(name: &str, value: &str) -> Diagnostic {
         ErrorKind::Usage,
         format!("--set `{text}`: NAME and VALUE are one argument, joined by `=`"),
     )
-    .at(&src, Span::new(name.len(), name.len() + 1), "`=` here, not a space")
+    .at(
+        &src,
+        Span::new(name.len(), name.len() + 1),
+        "`=` here, not a space",
+    )
     .help(format!("write `--set {shell}`"))
 }
 
