@@ -2,8 +2,6 @@
 //! on a spec with known numbers, the test curves in the log, the history,
 //! the plot and the trained file, and the errors of bad splits.
 
-use std::path::{Path, PathBuf};
-
 use bpc::cmd;
 use bpc::session::Io;
 
@@ -24,20 +22,6 @@ fn bpc(args: &[&str]) -> (u8, String, String) {
         String::from_utf8_lossy(&out).into_owned(),
         String::from_utf8_lossy(&err).into_owned(),
     )
-}
-
-/// A fresh directory for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("bpc-split-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> String {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p.display().to_string()
 }
 
 /// The epoch numbers of the per-epoch lines.
