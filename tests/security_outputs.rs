@@ -69,8 +69,11 @@ fn inputs_are_never_outputs() {
         assert_eq!(code, 2, "{argv:?}: {out}{err}");
         assert!(!trained(&out), "{argv:?} trained first:\n{out}");
         let err = flat(&err);
+        // `dot -o d.csv` is refused for its extension before the data is read.
         assert!(
-            err.contains("bpc does not overwrite") || err.contains("are the same file"),
+            err.contains("bpc does not overwrite")
+                || err.contains("are the same file")
+                || (argv[0] == "dot" && err.contains("bpc cannot write `.csv` files")),
             "{argv:?}: {err}"
         );
     }

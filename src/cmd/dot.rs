@@ -39,9 +39,6 @@ pub struct Args {
 /// Runs `bpc dot`.
 pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
     let mut timings = Timings::default();
-    if let Some(path) = &a.output {
-        check_extension(path)?;
-    }
     // The output is checked before the work: never the spec or its data.
     let mut outputs = Outputs::default();
     let out = a
@@ -50,6 +47,9 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
         .map(|p| outputs.add("-o", p))
         .transpose()?;
     outputs.not_input("the spec", &a.eval.spec, None)?;
+    if let Some(path) = &a.output {
+        check_extension(path)?;
+    }
     let (plan, evaluation) = session::evaluate(&a.eval, io, &mut timings)?;
     let inputs: Vec<PathBuf> = std::iter::once(a.eval.spec.clone())
         .chain(crate::data::csv_path(&plan.spec, &a.eval.spec))
