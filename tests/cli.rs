@@ -173,6 +173,7 @@ fn repeated_evaluations_give_the_same_bits_and_their_medians() {
     }
     let (status, _, err) = bpc(&["run", "specs/fruit.yaml", "--repeat", "3"]);
     assert_eq!(status, 2, "--repeat without --timings: {err}");
+}
 
 /// `-o` with an extension bpc cannot write is refused before any work, and
 /// the message lists the ones it can.
