@@ -1,18 +1,17 @@
 //! `bpc train`: load, check the settings, fit, report, write the trained spec,
 //! the history and the picture.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::diag::{Diagnostic, ErrorKind};
 use crate::files::{self, Outputs};
-use crate::load;
 use crate::render::nonfinite;
 use crate::render::number;
 use crate::session::{Failure, InputArgs, Io, output_target};
 use crate::term;
 use crate::timings::Timings;
-use crate::train::{self, Accuracy, Epoch, Fit, Overrides, Score, Settings, plot, write};
+use crate::train::{self, Accuracy, Epoch, Fit, Overrides, Score, Settings, heldout, plot, write};
 
 /// `bpc train`.
 #[derive(Debug, clap::Args)]
@@ -121,8 +120,8 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
     outputs.not_input("the spec being trained", &a.spec, except)?;
     let policy = a.input.policy();
     let mut timings = Timings::default();
-    let plan = load::load_with(&a.spec, &a.sets, Some(&policy), &mut timings)?;
-    if let Some(csv) = crate::data::csv_path(&plan.spec, &a.spec) {
+    let (plan, held) = heldout::load(&a.spec, &a.sets, &policy, &mut timings)?;
+    for csv in crate::data::files(&plan.spec, &a.spec) {
         outputs.not_input("the spec's data", &csv, None)?;
     }
     let data = train::data_slots(&plan);
@@ -139,14 +138,25 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
         train::batches::check(&plan, &data, &s, &a.sets)
     })?;
     let plan = timings.time("training plan", || train::training_plan(plan, s.loss));
+    // The held-out rows' plan computes the same loss, forward only.
+    let tested = held.as_ref().and_then(|h| {
+        let loss = h.plan.slot(&plan.info(s.loss).name)?;
+        Some(train::training_plan(h.plan.clone(), loss))
+    });
     // The history is streamed to its file (nothing is kept in memory), and
     // the plot's curve keeps a bounded number of epochs.
     let mut history = history_out.map(|i| outputs.get(i).stream()).transpose()?;
+    let columns = train::history::Columns {
+        accuracy: train::Metric::detect(&plan, s.loss).is_some(),
+        test: tested.is_some(),
+        test_accuracy: tested
+            .as_ref()
+            .is_some_and(|t| train::Metric::detect(t, t.output).is_some()),
+    };
     if let Some(h) = history.as_mut() {
-        let accuracy = train::Metric::detect(&plan, s.loss).is_some();
-        h.write(train::history::csv_header(accuracy).as_bytes());
+        h.write(columns.header().as_bytes());
     }
-    writeln!(io.out, "{}", header(&plan, &s))?;
+    writeln!(io.out, "{}", header(&plan, &s, held.as_ref()))?;
 
     let mut curve = plot_out.map(|_| train::history::Curve::new());
 
@@ -166,7 +176,7 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
     let out = &mut *io.out;
     let mut log = |e: &Epoch| {
         if let Some(h) = history.as_mut() {
-            h.write(train::history::csv_row(e).as_bytes());
+            h.write(columns.row(e).as_bytes());
         }
         if let Some(c) = curve.as_mut() {
             c.push(*e);
@@ -176,12 +186,7 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
             bar.set_message(format!("loss {}", number(e.loss, 6)));
         }
         if e.epoch == 1 || e.epoch.is_multiple_of(s.log_every) || e.epoch == s.epochs {
-            let line = format!(
-                "epoch {:>width$}  loss {:<12}{}",
-                e.epoch,
-                number(e.loss, 6),
-                accuracy_text(e.accuracy)
-            );
+            let line = epoch_line(e, width, s.rows);
             match &bar {
                 Some(bar) => bar.suspend(|| writeln!(out, "{}", line.trim_end())),
                 None => writeln!(out, "{}", line.trim_end()),
@@ -189,7 +194,7 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
             .ok();
         }
     };
-    let result = train::fit(&plan, &data, &s, &INTERRUPTED, &mut log);
+    let result = train::fit_tested(&plan, &data, &s, tested.as_ref(), &INTERRUPTED, &mut log);
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
@@ -219,6 +224,15 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
         (train::score(&plan, &[]), train::score(&plan, &fit.params))
     });
     report(io, &fit, before, after)?;
+    let test_scores = tested.as_ref().map(|t| {
+        timings.time("score test", || {
+            let before = heldout::score(t, &plan, &[]);
+            (before, heldout::score(t, &plan, &fit.params))
+        })
+    });
+    if let Some((before, after)) = test_scores {
+        writeln!(io.out, "test: {}", score_text(after, before))?;
+    }
     // The trained spec first: it is written even when a picture fails.
     if let (Some(i), Some(path)) = (trained_out, target) {
         let trained: Vec<(String, crate::tensor::Value)> = fit
@@ -226,16 +240,18 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
             .iter()
             .map(|(slot, v)| (plan.info(*slot).name.clone(), v.clone()))
             .collect();
-        let moved = write::moved_csv(&plan.spec, &a.spec, &path);
-        let text = write::trained_text(&plan.spec, &trained, moved.as_deref());
+        let moved = write::moved_data(&plan.spec, &a.spec, &path);
+        let note = test_scores
+            .map(|(_, after)| format!("{} after {} epochs", score_text(after, after), fit.epochs));
+        let text = write::trained_text(&plan.spec, &trained, &moved, note.as_deref());
         timings.time("write", || outputs.write(i, text.as_bytes()))?;
         writeln!(io.out, "wrote {}", term::escape(&path.to_string_lossy()))?;
-        if let Some(csv) = moved.filter(|m| m.starts_with("..") || Path::new(m).is_absolute()) {
+        for csv in moved.outside() {
             writeln!(
                 io.out,
                 "note: the trained spec reads its data from `{}`, outside its own folder: \
                  run it with --allow-outside-data, or copy the data beside it",
-                term::escape(&csv)
+                term::escape(csv)
             )?;
         }
     }
@@ -266,23 +282,28 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
     Ok(())
 }
 
-fn header(plan: &crate::plan::Plan, s: &Settings) -> String {
+fn header(plan: &crate::plan::Plan, s: &Settings, held: Option<&heldout::Held>) -> String {
     let params: Vec<_> = plan.params().collect();
     let count: usize = params
         .iter()
         .map(|p| plan.info(*p).shape.iter().product::<usize>())
         .sum();
+    let test = match held {
+        Some(h) if h.from_file => format!(" (and {} test rows from the test CSV)", h.rows),
+        Some(h) => format!(" ({} more held out for testing)", h.rows),
+        None => String::new(),
+    };
     let data = if s.rows == 0 {
         "no data (each epoch is one step on the spec's inputs)".to_string()
     } else if s.batch_size >= s.rows {
         format!(
-            "{} rows, full batch{}",
+            "{} rows{test}, full batch{}",
             s.rows,
             if s.shuffle { ", shuffled" } else { "" }
         )
     } else {
         format!(
-            "{} rows, batches of {}{}",
+            "{} rows{test}, batches of {}{}",
             s.rows,
             s.batch_size,
             if s.shuffle { ", shuffled" } else { "" }
@@ -319,12 +340,47 @@ fn report(io: &mut Io, fit: &Fit, before: Score, after: Score) -> Result<(), Fai
             fit.epochs, fit.steps
         )?;
     }
-    writeln!(
-        io.out,
-        "trained: loss {} (before training: {}){}",
-        number(after.loss, 6),
-        number(before.loss, 6),
-        accuracy_text(after.accuracy).replacen("  ", ", ", 1)
-    )?;
+    writeln!(io.out, "trained: {}", score_text(after, before))?;
     Ok(())
+}
+
+/// `loss 0.1 (before training: 0.7), accuracy 95% (19/20)`; without the
+/// bracket when `before` is `after`.
+fn score_text(after: Score, before: Score) -> String {
+    let before = if before == after {
+        String::new()
+    } else {
+        format!(" (before training: {})", number(before.loss, 6))
+    };
+    format!(
+        "loss {}{before}{}",
+        number(after.loss, 6),
+        accuracy_text(after.accuracy).replacen("  ", ", ", 1)
+    )
+}
+
+/// An epoch's line of the log: its loss and accuracy, then the held-out
+/// rows' (the columns line up: `rows` is the most an accuracy counts).
+fn epoch_line(e: &Epoch, width: usize, rows: usize) -> String {
+    let mut line = format!(
+        "epoch {:>width$}  loss {:<12}{}",
+        e.epoch,
+        number(e.loss, 6),
+        accuracy_text(e.accuracy)
+    );
+    if let Some(t) = e.test {
+        if e.accuracy.is_some() {
+            // As wide as the widest accuracy text of this run.
+            let total = e.accuracy.map_or(rows, |a| a.total.max(rows)).to_string();
+            let widest = format!("  accuracy 99.99% ({total}/{total})").len();
+            let used = accuracy_text(e.accuracy).len();
+            line.push_str(&" ".repeat(widest.saturating_sub(used)));
+        }
+        line.push_str(&format!(
+            "  test loss {:<12}{}",
+            number(t.loss, 6),
+            accuracy_text(t.accuracy).replace("  accuracy", "  test accuracy")
+        ));
+    }
+    line
 }

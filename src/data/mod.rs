@@ -5,6 +5,7 @@
 //! spec's folder, under a size cap) and parsed by [`csv`] into one buffer.
 
 pub mod csv;
+pub mod split;
 
 use std::io::{BufReader, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -12,13 +13,58 @@ use std::path::{Path, PathBuf};
 use crate::diag::{Diagnostic, Diagnostics, ErrorKind, Source, Span, did_you_mean};
 use crate::files::{self, ReadError, ReadPolicy};
 use crate::graph::{BindMode, Binding, MAX_ELEMENTS, MAX_TOTAL_ELEMENTS, value_of};
-use crate::spec::{self, Columns, DataDef, Spec};
+use crate::spec::{self, Columns, DataDef, Spec, TestDef};
 use crate::tensor::{Array, Value};
 
 /// The path of the spec's CSV file, if it names one (relative to the spec).
 pub fn csv_path(spec: &Spec, spec_path: &Path) -> Option<PathBuf> {
     let csv = spec.data.as_ref()?.value.csv.as_ref()?;
     Some(files::data_path(spec_path, &csv.value))
+}
+
+/// The path of the spec's test CSV (`data.test: FILE`), if it names one.
+pub fn test_csv_path(spec: &Spec, spec_path: &Path) -> Option<PathBuf> {
+    match &spec.data.as_ref()?.value.test.as_ref()?.value {
+        TestDef::Csv(file) => Some(files::data_path(spec_path, file)),
+        _ => None,
+    }
+}
+
+/// Every data file the spec reads: its CSV and its test CSV.
+pub fn files(spec: &Spec, spec_path: &Path) -> Vec<PathBuf> {
+    csv_path(spec, spec_path)
+        .into_iter()
+        .chain(test_csv_path(spec, spec_path))
+        .collect()
+}
+
+/// The held-out rows of `data.test: FILE.csv`, bound like the training CSV's
+/// (`None` without a test CSV). A column of `columns` missing from the file
+/// is reported at `test:`.
+pub fn test_bindings(
+    spec: &Spec,
+    spec_path: &Path,
+    policy: &ReadPolicy,
+) -> Result<Option<Vec<Binding>>, Diagnostics> {
+    let Some(data) = &spec.data else {
+        return Ok(None);
+    };
+    let Some(test) = &data.value.test else {
+        return Ok(None);
+    };
+    let TestDef::Csv(file) = &test.value else {
+        return Ok(None);
+    };
+    load_csv(
+        &spec.source,
+        file,
+        test.span,
+        spec_path,
+        &data.value,
+        policy,
+        true,
+    )
+    .map(Some)
 }
 
 /// The bindings of a spec's `data` (none without `data`). `spec_path` locates
@@ -68,7 +114,15 @@ pub fn bindings(
                     .help("list CSV columns under `columns`, or drop `csv` and give every input inline"),
                 );
             }
-            match load_csv(src, &csv.value, csv.span, spec_path, &data.value, policy) {
+            match load_csv(
+                src,
+                &csv.value,
+                csv.span,
+                spec_path,
+                &data.value,
+                policy,
+                false,
+            ) {
                 Ok(b) => out.extend(b),
                 Err(d) => errors.0.extend(d.0),
             }
@@ -134,6 +188,15 @@ pub fn bindings(
             }
         }
     }
+    if let (Some(test), true) = (&data.value.test, errors.is_empty()) {
+        let rows = out
+            .first()
+            .and_then(|b| b.value.shape().first().copied())
+            .unwrap_or(0);
+        errors
+            .0
+            .extend(split::check(src, test, rows, data.value.csv.is_some()));
+    }
     if errors.is_empty() {
         Ok(out)
     } else {
@@ -141,7 +204,8 @@ pub fn bindings(
     }
 }
 
-/// Reads the CSV file and binds its columns.
+/// Reads the CSV file and binds its columns; `held_out`: the file is the
+/// test CSV at `span`, where its missing columns are reported.
 fn load_csv(
     src: &Source,
     file: &str,
@@ -149,6 +213,7 @@ fn load_csv(
     spec_path: &Path,
     data: &DataDef,
     policy: &ReadPolicy,
+    held_out: bool,
 ) -> Result<Vec<Binding>, Diagnostics> {
     if data.columns.is_empty() {
         return Err(
@@ -192,7 +257,8 @@ fn load_csv(
         bytes: policy.max_data_bytes,
         rows_hint,
     };
-    let choose = |header: &[String]| choose_columns(src, &shown, header, data);
+    let test_at = held_out.then_some(span);
+    let choose = |header: &[String]| choose_columns(src, &shown, header, data, test_at);
     let table = csv::parse(
         &shown,
         BufReader::with_capacity(1 << 16, capped),
@@ -219,12 +285,13 @@ fn load_csv(
 }
 
 /// The columns each `columns` entry binds, in order; every name missing from
-/// the header is reported.
+/// the header is reported (at `test_at` for the test CSV, else at the name).
 fn choose_columns(
     src: &Source,
     csv_name: &str,
     header: &[String],
     data: &DataDef,
+    test_at: Option<Span>,
 ) -> Result<csv::Groups, Diagnostics> {
     let mut errors = Diagnostics::default();
     // Only names that could be bpc names are suggested: the header is the
@@ -238,12 +305,16 @@ fn choose_columns(
         match header.iter().position(|h| h == name) {
             Some(i) => i,
             None => {
+                let (what, at, label) = match test_at {
+                    Some(t) => ("test CSV", t, "this file lacks a column of `columns`"),
+                    None => ("CSV", at, "no such column"),
+                };
                 errors.push(
                     Diagnostic::new(
                         ErrorKind::Data,
-                        format!("CSV `{csv_name}` has no column `{name}`"),
+                        format!("{what} `{csv_name}` has no column `{name}`"),
                     )
-                    .at(src, at, "no such column")
+                    .at(src, at, label)
                     .help(
                         did_you_mean(name, names.iter().copied()).unwrap_or_else(|| {
                             format!(

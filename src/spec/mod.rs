@@ -235,6 +235,21 @@ pub struct DataDef {
     pub columns: Vec<Entry<Columns>>,
     /// Inline data: input name -> rows.
     pub inline: Vec<Entry<ValueDef>>,
+    /// `test:` held-out rows for `bpc train` (extension).
+    pub test: Option<Sp<TestDef>>,
+}
+
+/// `data.test`: the rows `bpc train` holds out to measure the trained
+/// params on data it never trained on.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TestDef {
+    /// `test: 0.2`: this fraction of the rows, chosen by the spec's seed.
+    Fraction(f64),
+    /// `test: test.csv`: a CSV file (relative to the spec) with the columns
+    /// of `columns`.
+    Csv(String),
+    /// Anything else, described for the message (`a boolean`, `a mapping`).
+    Bad(String),
 }
 
 /// The CSV columns bound to one input.

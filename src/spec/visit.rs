@@ -8,8 +8,8 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::exercise::RawVary;
 use super::{
-    Arg, Attr, Call, Columns, DataDef, Entry, ExpectDef, NodeDef, QuestionDef, Spec, TrainDef,
-    ValueDef,
+    Arg, Attr, Call, Columns, DataDef, Entry, ExpectDef, NodeDef, QuestionDef, Spec, TestDef,
+    TrainDef, ValueDef,
 };
 use crate::diag::{Source, Sp};
 
@@ -252,6 +252,21 @@ impl<'de> Deserialize<'de> for RawData {
                     match key.value.as_str() {
                         "csv" => data.csv = Some(map.next_value::<Sp<String>>()?),
                         "columns" => data.columns = map.next_value::<Entries<Columns>>()?.0,
+                        // A number or a file is the held-out set; rows (a
+                        // list) are still an input named `test`.
+                        "test" => match map.next_value::<Sp<RawTest>>()? {
+                            Sp {
+                                value: RawTest::Rows(def),
+                                span,
+                            } => data.inline.push(Entry {
+                                name: key,
+                                def: Sp::new(def, span),
+                            }),
+                            Sp {
+                                value: RawTest::Test(t),
+                                span,
+                            } => data.test = Some(Sp::new(t, span)),
+                        },
                         _ => {
                             let def = map.next_value::<Sp<ValueDef>>()?;
                             data.inline.push(Entry { name: key, def });
@@ -282,6 +297,54 @@ impl<'de> Deserialize<'de> for Columns {
                     names.push(n);
                 }
                 Ok(Columns::Many(names))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The value of `data.test`: a fraction or a file name, or rows of an input
+/// that happens to be named `test` (as before the key existed).
+enum RawTest {
+    Test(TestDef),
+    Rows(ValueDef),
+}
+
+impl<'de> Deserialize<'de> for RawTest {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawTest;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a fraction of the rows like `0.2`, or a CSV file like `test.csv`")
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawTest, E> {
+                Ok(RawTest::Test(TestDef::Fraction(v)))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawTest, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawTest, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawTest, E> {
+                Ok(RawTest::Test(TestDef::Csv(v.to_string())))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<RawTest, E> {
+                Ok(RawTest::Test(TestDef::Bad(format!("the boolean `{v}`"))))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<RawTest, E> {
+                Ok(RawTest::Test(TestDef::Bad("nothing".into())))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<RawTest, A::Error> {
+                ValueDef::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(RawTest::Rows)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawTest, A::Error> {
+                while map
+                    .next_entry::<de::IgnoredAny, de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(RawTest::Test(TestDef::Bad("a mapping".into())))
             }
         }
         d.deserialize_any(V)

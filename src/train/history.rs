@@ -6,20 +6,56 @@
 use crate::render::exact;
 use crate::train::Epoch;
 
-/// The first line of the history CSV.
-pub fn csv_header(accuracy: bool) -> &'static str {
-    if accuracy {
-        "epoch,loss,accuracy\n"
-    } else {
-        "epoch,loss\n"
-    }
+/// The columns of the history CSV: `epoch,loss`, then `accuracy` for a
+/// classifier, then `test_loss` (and `test_accuracy`) with held-out rows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Columns {
+    /// The training accuracy.
+    pub accuracy: bool,
+    /// The held-out loss.
+    pub test: bool,
+    /// The held-out accuracy.
+    pub test_accuracy: bool,
 }
 
-/// One epoch as a row of the history CSV, with exact numbers.
-pub fn csv_row(e: &Epoch) -> String {
-    match e.accuracy {
-        Some(a) => format!("{},{},{}\n", e.epoch, exact(e.loss), exact(a.fraction())),
-        None => format!("{},{}\n", e.epoch, exact(e.loss)),
+impl Columns {
+    /// The first line of the history CSV.
+    pub fn header(&self) -> String {
+        let mut h = String::from("epoch,loss");
+        for (on, name) in [
+            (self.accuracy, ",accuracy"),
+            (self.test, ",test_loss"),
+            (self.test_accuracy, ",test_accuracy"),
+        ] {
+            if on {
+                h.push_str(name);
+            }
+        }
+        h.push('\n');
+        h
+    }
+
+    /// One epoch as a row, with exact numbers (a figure the epoch lacks is
+    /// an empty cell).
+    pub fn row(&self, e: &Epoch) -> String {
+        let mut r = format!("{},{}", e.epoch, exact(e.loss));
+        let cell = |x: Option<f64>| x.map(exact).unwrap_or_default();
+        let test = e.test.as_ref();
+        for (on, x) in [
+            (self.accuracy, e.accuracy.map(|a| a.fraction())),
+            (self.test, test.map(|t| t.loss)),
+            (
+                self.test_accuracy,
+                test.and_then(|t| t.accuracy).map(|a| a.fraction()),
+            ),
+        ] {
+            if on {
+                r.push(',');
+                r.push_str(&cell(x));
+            }
+        }
+        r.push('\n');
+        r
     }
 }
 
@@ -81,6 +117,7 @@ mod tests {
             epoch: n,
             loss: 1.0 / n as f64,
             accuracy: None,
+            test: None,
         }
     }
 
@@ -108,7 +145,26 @@ mod tests {
 
     #[test]
     fn rows_are_exact() {
-        assert_eq!(csv_row(&epoch(3)), "3,0.3333333333333333\n");
-        assert_eq!(csv_header(true), "epoch,loss,accuracy\n");
+        let plain = Columns::default();
+        assert_eq!(plain.row(&epoch(3)), "3,0.3333333333333333\n");
+        assert_eq!(plain.header(), "epoch,loss\n");
+        let all = Columns {
+            accuracy: true,
+            test: true,
+            test_accuracy: true,
+        };
+        assert_eq!(
+            all.header(),
+            "epoch,loss,accuracy,test_loss,test_accuracy\n"
+        );
+        let mut e = epoch(2);
+        e.accuracy = Some(crate::train::Accuracy { right: 1, total: 4 });
+        e.test = Some(crate::train::Score {
+            loss: 0.1,
+            accuracy: Some(crate::train::Accuracy { right: 2, total: 3 }),
+        });
+        assert_eq!(all.row(&e), "2,0.5,0.25,0.1,0.6666666666666666\n");
+        // A figure the epoch lacks is an empty cell.
+        assert_eq!(all.row(&epoch(1)), "1,1,,,\n");
     }
 }

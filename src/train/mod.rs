@@ -7,6 +7,8 @@
 //! place with an [`optim::State`]. The command around it lives in [`mod@cmd`].
 
 pub mod batches;
+mod feed;
+pub mod heldout;
 pub mod history;
 mod hyper;
 pub mod metric;
@@ -24,7 +26,7 @@ use crate::graph::Kind;
 use crate::init::Rng;
 use crate::plan::{Plan, Slot};
 use crate::slots::{Grads, Values};
-use crate::tensor::{Array, Value};
+use crate::tensor::Value;
 
 pub use metric::Metric;
 pub use optim::Optimizer;
@@ -41,6 +43,8 @@ pub struct Epoch {
     pub loss: f64,
     /// Right / counted over the epoch's batches, for classifiers.
     pub accuracy: Option<Accuracy>,
+    /// Loss and accuracy of the held-out rows at the end of the epoch.
+    pub test: Option<Score>,
 }
 
 /// Right answers out of counted ones.
@@ -138,68 +142,6 @@ pub fn training_plan(plan: Plan, loss: Slot) -> Plan {
     p
 }
 
-/// A data-bound input: the whole data set, and batch buffers of the two row
-/// counts an epoch uses (full batches and the last, shorter one).
-struct Feed {
-    slot: Slot,
-    data: Vec<f64>,
-    width: usize,
-    spare: Value,
-}
-
-impl Feed {
-    /// Takes the data set out of its slot (without copying it) and leaves a
-    /// batch buffer there.
-    fn new(values: &mut Values, slot: Slot, batch: usize, rows: usize) -> Feed {
-        let rest: Vec<usize> = values[slot].shape().get(1..).unwrap_or(&[]).to_vec();
-        let width = rest.iter().product();
-        let buffer = |n: usize| {
-            let mut shape = vec![n];
-            shape.extend(&rest);
-            Value::Tensor(Box::new(Array::zeros(ndarray::IxDyn(&shape))))
-        };
-        let data = match std::mem::replace(&mut values[slot], buffer(batch)) {
-            Value::Tensor(a) if a.is_standard_layout() => {
-                let len = a.len();
-                // Standard layout: the elements are v[off..off + len], in order.
-                match a.into_raw_vec_and_offset() {
-                    (v, off) if off.unwrap_or(0) == 0 && v.len() == len => v,
-                    (v, off) => {
-                        let off = off.unwrap_or(0);
-                        v.get(off..off + len)
-                            .map(<[f64]>::to_vec)
-                            .unwrap_or_default()
-                    }
-                }
-            }
-            other => other.to_vec(),
-        };
-        let tail = if batch == 0 { 0 } else { rows % batch };
-        Feed {
-            slot,
-            data,
-            width,
-            spare: buffer(tail),
-        }
-    }
-
-    /// Puts the rows `batch` of the data into the slot's buffer.
-    fn fill(&mut self, values: &mut Values, batch: &[usize]) {
-        let v = &mut values[self.slot];
-        if v.shape().first() != Some(&batch.len()) {
-            std::mem::swap(v, &mut self.spare);
-        }
-        if let Value::Tensor(a) = v
-            && let Some(dst) = a.as_slice_mut()
-        {
-            let w = self.width;
-            for (j, &r) in batch.iter().enumerate() {
-                dst[j * w..(j + 1) * w].copy_from_slice(&self.data[r * w..(r + 1) * w]);
-            }
-        }
-    }
-}
-
 /// Trains the params of `plan` by `settings`. `plan` should come from
 /// [`training_plan`] for `s.loss` (otherwise a pruned copy is made). `data`
 /// are the input slots bound to the data set (rows along axis 0; empty
@@ -209,6 +151,19 @@ pub fn fit(
     plan: &Plan,
     data: &[Slot],
     s: &Settings,
+    stop: &AtomicBool,
+    on_epoch: &mut dyn FnMut(&Epoch),
+) -> Result<Fit, Diverged> {
+    fit_tested(plan, data, s, None, stop, on_epoch)
+}
+
+/// [`fit`], scoring the held-out rows of `test` (a plan from
+/// [`training_plan`]) at the end of every epoch.
+pub fn fit_tested(
+    plan: &Plan,
+    data: &[Slot],
+    s: &Settings,
+    test: Option<&Plan>,
     stop: &AtomicBool,
     on_epoch: &mut dyn FnMut(&Epoch),
 ) -> Result<Fit, Diverged> {
@@ -225,6 +180,7 @@ pub fn fit(
     let sizes: Vec<usize> = params.iter().map(|&p| values[p].len()).collect();
     let mut state = optim::State::new(s.optimizer, s.lr, &sizes);
     let mut grads = Grads::default();
+    let mut tester = test.map(|t| heldout::Tester::new(t, plan, &params));
 
     // Full batches in file order need no copying: the data stays bound.
     let batch = if data.is_empty() {
@@ -233,9 +189,9 @@ pub fn fit(
         s.batch_size.clamp(1, s.rows.max(1))
     };
     let copying = !data.is_empty() && (s.shuffle || batch < s.rows);
-    let mut feeds: Vec<Feed> = if copying {
+    let mut feeds: Vec<feed::Feed> = if copying {
         data.iter()
-            .map(|&d| Feed::new(&mut values, d, batch, s.rows))
+            .map(|&d| feed::Feed::new(&mut values, d, batch, s.rows))
             .collect()
     } else {
         Vec::new()
@@ -322,6 +278,7 @@ pub fn fit(
             epoch,
             loss: loss_sum / rows_seen.max(1) as f64,
             accuracy: acc,
+            test: tester.as_mut().map(|t| t.score(&values, &params)),
         };
         if epoch_times.len() < TIMED_EPOCHS {
             epoch_times.push(started.elapsed());

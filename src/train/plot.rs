@@ -13,21 +13,39 @@ pub const SIZE: (u32, u32) = (720, 420);
 /// The most points drawn.
 pub const MAX_POINTS: usize = 2000;
 
-/// The SVG text of the loss curve of `history`, titled `title`.
+/// One line of the picture: its legend text, colour and points.
+type Series = (&'static str, RGBColor, Vec<(f64, f64)>);
+
+/// The SVG text of the loss curve of `history`, titled `title`; with
+/// held-out rows, the test loss is a second curve, and a legend names both.
 pub fn loss_svg(history: &[Epoch], title: &str) -> Result<String, String> {
     // At most about MAX_POINTS points (every k-th epoch, and the last), so
     // that a million epochs still make a small file.
     let stride = history.len().div_ceil(MAX_POINTS).max(1);
-    let points: Vec<(f64, f64)> = history
+    let kept: Vec<&Epoch> = history
         .iter()
         .enumerate()
         .filter(|(i, _)| i % stride == 0 || *i + 1 == history.len())
-        .filter(|(_, e)| e.loss.is_finite())
-        .map(|(_, e)| (e.epoch as f64, e.loss))
+        .map(|(_, e)| e)
         .collect();
-    let x_max = points.last().map_or(1.0, |p| p.0).max(1.0);
-    let lo = points.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
-    let hi = points.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+    let curve = |f: fn(&Epoch) -> Option<f64>| -> Vec<(f64, f64)> {
+        kept.iter()
+            .filter_map(|e| f(e).map(|y| (e.epoch as f64, y)))
+            .filter(|p| p.1.is_finite())
+            .collect()
+    };
+    let mut series: Vec<Series> = vec![("training loss", BLUE, curve(|e| Some(e.loss)))];
+    if history.iter().any(|e| e.test.is_some()) {
+        series.push((
+            "test loss",
+            RGBColor(230, 120, 0),
+            curve(|e| e.test.map(|t| t.loss)),
+        ));
+    }
+    let all = || series.iter().flat_map(|s| s.2.iter());
+    let x_max = history.last().map_or(1.0, |e| e.epoch as f64).max(1.0);
+    let lo = all().map(|p| p.1).fold(f64::INFINITY, f64::min);
+    let hi = all().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
     let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
     let mut svg = String::new();
     {
@@ -36,7 +54,7 @@ pub fn loss_svg(history: &[Epoch], title: &str) -> Result<String, String> {
         if lo > 0.0 && hi / lo > 100.0 {
             draw(
                 &root,
-                &points,
+                &series,
                 title,
                 1.0..x_max,
                 (lo / 1.5..hi * 1.5).log_scale(),
@@ -49,7 +67,7 @@ pub fn loss_svg(history: &[Epoch], title: &str) -> Result<String, String> {
             } else {
                 lo - pad
             };
-            draw(&root, &points, title, 1.0..x_max, bottom..hi + pad, "loss")?;
+            draw(&root, &series, title, 1.0..x_max, bottom..hi + pad, "loss")?;
         }
         root.present().map_err(|e| e.to_string())?;
     }
@@ -58,7 +76,7 @@ pub fn loss_svg(history: &[Epoch], title: &str) -> Result<String, String> {
 
 fn draw<Y>(
     root: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
-    points: &[(f64, f64)],
+    series: &[Series],
     title: &str,
     x: std::ops::Range<f64>,
     y: Y,
@@ -84,12 +102,26 @@ where
         .light_line_style(WHITE.mix(0.0))
         .draw()
         .map_err(|e| e.to_string())?;
-    chart
-        .draw_series(LineSeries::new(
-            points.iter().copied(),
-            BLUE.stroke_width(2),
-        ))
-        .map_err(|e| e.to_string())?;
+    for (label, color, points) in series {
+        let color = *color;
+        chart
+            .draw_series(LineSeries::new(
+                points.iter().copied(),
+                color.stroke_width(2),
+            ))
+            .map_err(|e| e.to_string())?
+            .label(*label)
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2)));
+    }
+    if series.len() > 1 {
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK.mix(0.3))
+            .draw()
+            .map_err(|e| e.to_string())?;
+    }
     Ok(())
 }
 
@@ -105,6 +137,7 @@ mod tests {
                 epoch: i as u64 + 1,
                 loss,
                 accuracy: None,
+                test: None,
             })
             .collect()
     }
@@ -119,6 +152,20 @@ mod tests {
         assert!(svg.contains("\nloss\n"), "{svg}");
         let svg = loss_svg(&history(&[10.0, 1.0, 0.01]), "t").unwrap();
         assert!(svg.contains("\nloss (log scale)\n"), "{svg}");
+        // Held-out rows: a second curve and a legend naming both.
+        let mut h = history(&[1.0, 0.5, 0.25]);
+        for (e, t) in h.iter_mut().zip([1.1, 0.9, 1.3]) {
+            e.test = Some(crate::train::Score {
+                loss: t,
+                accuracy: None,
+            });
+        }
+        let svg = loss_svg(&h, "t").unwrap();
+        assert_eq!(svg.matches("<polyline").count(), 4, "{svg}"); // 2 curves, 2 legend marks
+        assert!(
+            svg.contains("training loss") && svg.contains("test loss"),
+            "{svg}"
+        );
         // An empty history still gives a picture.
         assert!(loss_svg(&[], "t").unwrap().contains("<svg"));
     }

@@ -5,18 +5,70 @@
 
 use std::path::Path;
 
+use crate::diag::Span;
 use crate::edit::{Edits, flow_literal, moved_reference, yaml_string};
-use crate::spec::Spec;
+use crate::spec::{Spec, TestDef};
 use crate::tensor::Value;
 
+/// The data paths to write into a trained spec that lives in another
+/// folder than the spec it came from (`None`: keep the text).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Moved {
+    /// `data.csv`.
+    pub csv: Option<String>,
+    /// `data.test`, when it names a file.
+    pub test: Option<String>,
+}
+
+impl Moved {
+    /// The moved paths that leave the trained spec's folder.
+    pub fn outside(&self) -> impl Iterator<Item = &str> {
+        [&self.csv, &self.test]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .filter(|m| m.starts_with("..") || Path::new(m).is_absolute())
+    }
+}
+
+/// The start of the comment that records the held-out figures.
+pub const TEST_NOTE: &str = "# test after training:";
+
 /// `text` with the value of every param in `trained` (name, value) replaced.
-/// Params not listed keep their text. `csv`, if given, replaces the path of
-/// `data.csv` (the trained spec may live in another folder).
-pub fn trained_text(spec: &Spec, trained: &[(String, Value)], csv: Option<&str>) -> String {
+/// Params not listed keep their text. `moved` rewrites the data paths (the
+/// trained spec may live in another folder); `note` (the held-out figures)
+/// goes in a comment at the end of the `test:` line, replacing the note of
+/// an earlier run.
+pub fn trained_text(
+    spec: &Spec,
+    trained: &[(String, Value)],
+    moved: &Moved,
+    note: Option<&str>,
+) -> String {
     let text: &str = &spec.source.text;
     let mut edits = Edits::default();
-    if let (Some(path), Some(old)) = (csv, spec.data.as_ref().and_then(|d| d.value.csv.as_ref())) {
+    let data = spec.data.as_ref().map(|d| &d.value);
+    if let (Some(path), Some(old)) = (&moved.csv, data.and_then(|d| d.csv.as_ref())) {
         edits.replace(old.span, yaml_string(path));
+    }
+    let test = data.and_then(|d| d.test.as_ref());
+    if let (Some(path), Some(old)) = (&moved.test, test) {
+        edits.replace(old.span, yaml_string(path));
+    }
+    if let (Some(note), Some(test)) = (note, test) {
+        let rest = &text[test.span.end..];
+        let end = test.span.end + rest.find('\n').unwrap_or(rest.len());
+        let end = if text[..end].ends_with('\r') {
+            end - 1
+        } else {
+            end
+        };
+        let line = &text[test.span.end..end];
+        let note = format!("{TEST_NOTE} {note}");
+        match line.find(TEST_NOTE) {
+            Some(k) => edits.replace(Span::new(test.span.end + k, end), note),
+            None => edits.replace(Span::new(end, end), format!("  {note}")),
+        }
     }
     for e in &spec.params {
         if let Some((_, v)) = trained.iter().find(|(n, _)| *n == e.name.value) {
@@ -26,11 +78,22 @@ pub fn trained_text(spec: &Spec, trained: &[(String, Value)], csv: Option<&str>)
     edits.apply(text)
 }
 
-/// The CSV path to write into a trained spec at `out` when it lives in
-/// another folder than the spec at `input` (`None`: keep the text).
-pub fn moved_csv(spec: &Spec, input: &Path, out: &Path) -> Option<String> {
-    let csv = &spec.data.as_ref()?.value.csv.as_ref()?.value;
-    moved_reference(input, out, csv)
+/// The data paths to write into a trained spec at `out` when it lives in
+/// another folder than the spec at `input`.
+pub fn moved_data(spec: &Spec, input: &Path, out: &Path) -> Moved {
+    let Some(data) = spec.data.as_ref().map(|d| &d.value) else {
+        return Moved::default();
+    };
+    Moved {
+        csv: data
+            .csv
+            .as_ref()
+            .and_then(|c| moved_reference(input, out, &c.value)),
+        test: match data.test.as_ref().map(|t| &t.value) {
+            Some(TestDef::Csv(file)) => moved_reference(input, out, file),
+            _ => None,
+        },
+    }
 }
 
 #[cfg(test)]
@@ -44,7 +107,35 @@ mod tests {
             .iter()
             .map(|(n, v)| (n.to_string(), v.clone()))
             .collect();
-        trained_text(&spec, &values, None)
+        trained_text(&spec, &values, &Moved::default(), None)
+    }
+
+    fn moved(csv: &str) -> Moved {
+        Moved {
+            csv: Some(csv.into()),
+            test: None,
+        }
+    }
+
+    #[test]
+    fn the_test_figures_go_in_a_comment_that_a_new_run_replaces() {
+        let text = "data:\n  x: [[1], [2], [3]]\n  test: 0.25   # a quarter\nnodes:\n  y: sum(x)\noutput: y\n";
+        let spec = crate::spec::parse(&Source::new("t.yaml", text)).unwrap();
+        let out = trained_text(&spec, &[], &Moved::default(), Some("loss 0.5"));
+        let want = "  test: 0.25   # a quarter  # test after training: loss 0.5\n";
+        assert!(out.contains(want), "{out}");
+        let spec = crate::spec::parse(&Source::new("t.yaml", out)).unwrap();
+        let again = trained_text(&spec, &[], &Moved::default(), Some("loss 0.25"));
+        let want = "  test: 0.25   # a quarter  # test after training: loss 0.25\nnodes:";
+        assert!(again.contains(want), "{again}");
+        // A flow mapping on one line: the comment goes after it.
+        let text = "data: { x: [[1], [2]], test: 0.5 }\nnodes:\n  y: sum(x)\noutput: y\n";
+        let spec = crate::spec::parse(&Source::new("t.yaml", text)).unwrap();
+        let out = trained_text(&spec, &[], &Moved::default(), Some("loss 1"));
+        assert!(
+            out.starts_with("data: { x: [[1], [2]], test: 0.5 }  # test after training: loss 1\n"),
+            "{out}"
+        );
     }
 
     fn t2(a: f64, b: f64) -> Value {
@@ -82,12 +173,12 @@ mod tests {
     fn csv_paths_follow_the_trained_file() {
         let text = "data:\n  csv: iris.csv   # rows\n  columns: { x: [a], y: b }\nnodes:\n  y2: sum(x)\noutput: y2\n";
         let spec = crate::spec::parse(&Source::new("t.yaml", text)).unwrap();
-        let out = trained_text(&spec, &[], Some("../specs/iris.csv"));
+        let out = trained_text(&spec, &[], &moved("../specs/iris.csv"), None);
         assert!(
             out.starts_with("data:\n  csv: ../specs/iris.csv   # rows\n"),
             "{out}"
         );
-        let out = trained_text(&spec, &[], Some("my data/iris.csv"));
+        let out = trained_text(&spec, &[], &moved("my data/iris.csv"), None);
         assert!(
             out.starts_with("data:\n  csv: \"my data/iris.csv\"   # rows\n"),
             "{out}"
