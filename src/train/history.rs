@@ -165,6 +165,6 @@ mod tests {
         });
         assert_eq!(all.row(&e), "2,0.5,0.25,0.1,0.6666666666666666\n");
         // A figure the epoch lacks is an empty cell.
-        assert_eq!(all.row(&epoch(1)), "1,1,,,\n");
+        assert_eq!(all.row(&epoch(1)), "1,1.0,,,\n");
     }
 }

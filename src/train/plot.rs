@@ -161,7 +161,9 @@ mod tests {
             });
         }
         let svg = loss_svg(&h, "t").unwrap();
-        assert_eq!(svg.matches("<polyline").count(), 4, "{svg}"); // 2 curves, 2 legend marks
+        // Each curve and its legend mark in its own colour.
+        assert_eq!(svg.matches("stroke=\"#0000FF\"").count(), 2, "{svg}");
+        assert_eq!(svg.matches("stroke=\"#E67800\"").count(), 2, "{svg}");
         assert!(
             svg.contains("training loss") && svg.contains("test loss"),
             "{svg}"
