@@ -230,6 +230,7 @@ fn train() -> Json {
 /// `data:` inline (input name -> rows), or `{ csv: FILE, columns: {...} }`.
 fn data() -> Json {
     let column = json!({ "type": "string" });
+    let fraction = json!({ "type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1 });
     json!({
         "type": "object",
         "description": "A data set for `bpc train`, rows along axis 0: `input: rows` inline, or `csv: FILE` with `columns`.",
@@ -237,6 +238,10 @@ fn data() -> Json {
         "then": {
             "properties": {
                 "csv": { "type": "string", "description": "A CSV file beside the spec; its first line names the columns." },
+                "test": {
+                    "description": "Rows held out of training: a fraction like 0.2 (chosen by train.seed), or a test CSV with the same columns.",
+                    "anyOf": [fraction.clone(), { "type": "string" }]
+                },
                 "columns": {
                     "type": "object",
                     "description": "`input: column` (a 1-D tensor) or `input: [column, ...]` (2-D).",
@@ -251,6 +256,12 @@ fn data() -> Json {
         },
         "else": {
             "not": { "required": ["columns"] },
+            "properties": {
+                "test": {
+                    "description": "Rows held out of training: a fraction like 0.2, chosen by train.seed (a list is the rows of an input named `test`).",
+                    "anyOf": [fraction, { "$ref": "#/$defs/value" }]
+                }
+            },
             "propertyNames": { "pattern": anchored(NAME_PATTERN) },
             "additionalProperties": { "$ref": "#/$defs/value" }
         }
