@@ -57,6 +57,9 @@ pub mod graphviz;
 pub mod manpage;
 pub mod schema;
 
+// The browser front end: a local server, its API and its page.
+pub mod serve;
+
 // The command line: what every command shares, then the commands.
 pub mod cmd;
 pub mod session;

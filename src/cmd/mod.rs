@@ -15,6 +15,7 @@ pub mod key;
 pub mod man;
 pub mod run;
 pub mod schema;
+pub mod serve;
 pub mod train;
 mod usage;
 
@@ -56,6 +57,8 @@ pub enum Command {
     Handout(handout::Args),
     /// Grade submissions against a key: a line per student and a class summary, JSON, CSV or Gradescope.
     Grade(grade::Args),
+    /// Open the graph in the browser: edit the spec, drag inputs, watch values and gradients move.
+    Serve(serve::Args),
     /// Print a completion script for bash, zsh, fish or PowerShell.
     Completions(completions::Args),
     /// Print bpc's manual page (roff): `bpc man > ~/.local/share/man/man1/bpc.1`.
@@ -103,6 +106,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut
         Command::Key(a) => key::run(a, io),
         Command::Handout(a) => handout::run(a, io),
         Command::Grade(a) => grade::run(a, io),
+        Command::Serve(a) => serve::run(a, io),
         Command::Completions(a) => completions::run(a, io),
         Command::Man(a) => man::run(a, io),
         Command::Explain(a) => explain::run(a, io),

@@ -1,0 +1,248 @@
+//! The API's handlers (documented in `docs/serve.md`). Each parses its
+//! request, resolves file names through [`Roots`](super::roots::Roots), and
+//! does the work on a blocking thread (at most as many at once as the
+//! server has permits), so the server keeps answering while a spec is
+//! evaluated.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value as Json, json};
+
+use crate::check::{self, GradcheckOptions};
+use crate::load;
+
+use super::AppState;
+use super::answer::{self, Answer, Refusal, json_response, refuse};
+use super::pipeline::{self, Input, Stopped};
+use super::roots::{PathError, Resolved};
+
+/// Largest spec text the page opens, saves or runs, in bytes (larger
+/// request bodies are refused with 413 before they are read).
+pub const MAX_SPEC_BYTES: usize = 1024 * 1024;
+
+/// Reads a JSON request body.
+pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Answer<T> {
+    serde_json::from_slice(body)
+        .map_err(|e| refuse(StatusCode::BAD_REQUEST, &format!("bad request body: {e}")))
+}
+
+impl From<PathError> for Refusal {
+    fn from(e: PathError) -> Refusal {
+        match e {
+            PathError::Forbidden(m) => refuse(StatusCode::FORBIDDEN, &m),
+            PathError::NotFound(m) => refuse(StatusCode::NOT_FOUND, &m),
+        }
+    }
+}
+
+/// Runs `f` on a blocking thread once a permit is free.
+pub async fn blocking<T: Send + 'static>(
+    state: &Arc<AppState>,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Answer<T> {
+    let _permit = state.cpu.acquire().await.map_err(|_| {
+        refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the server is shutting down",
+        )
+    })?;
+    tokio::task::spawn_blocking(f).await.map_err(|e| {
+        refuse(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &format!("bpc failed while working on this request: {e}"),
+        )
+    })
+}
+
+/// `GET /api/specs`: the served spec files.
+pub async fn specs(State(state): State<Arc<AppState>>) -> Answer {
+    let st = state.clone();
+    let files = blocking(&state, move || st.roots.list()).await?;
+    Ok(json_response(
+        StatusCode::OK,
+        format!("{}\n", json!({ "specs": files })),
+    ))
+}
+
+/// The query of `GET /api/spec`.
+#[derive(Deserialize)]
+pub struct FileQuery {
+    /// The spec's name.
+    file: String,
+}
+
+/// `GET /api/spec?file=NAME`: one spec's text.
+pub async fn spec(State(state): State<Arc<AppState>>, Query(q): Query<FileQuery>) -> Answer {
+    let file = state.roots.resolve(&q.file)?;
+    blocking(&state, move || {
+        let len = std::fs::metadata(&file.path).map(|m| m.len()).unwrap_or(0);
+        if len > MAX_SPEC_BYTES as u64 {
+            return Err(refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!(
+                    "`{}` is {len} bytes; the page edits specs of at most {MAX_SPEC_BYTES} bytes",
+                    file.name
+                ),
+            ));
+        }
+        let src = load::read_source(&file.path)
+            .map_err(|d| refuse(StatusCode::UNPROCESSABLE_ENTITY, &d.render(false)))?;
+        Ok(json_response(
+            StatusCode::OK,
+            format!("{}\n", json!({"file": file.name, "text": &*src.text})),
+        ))
+    })
+    .await?
+}
+
+/// The body of `POST /api/run` (and of `POST /api/train`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunRequest {
+    /// The YAML text.
+    pub spec: String,
+    /// The served file it belongs to (its name in messages, its folder for
+    /// data paths); it need not exist yet if its folder does.
+    #[serde(default)]
+    pub file: Option<String>,
+    /// Values replacing inputs or params, as `--set NAME=VALUE`.
+    #[serde(default)]
+    pub set: BTreeMap<String, Json>,
+    /// Which page sent it (any string), for [`seq`](Self::seq).
+    #[serde(default)]
+    pub client: Option<String>,
+    /// The page's request number: a newer one makes older ones stale.
+    #[serde(default)]
+    pub seq: u64,
+}
+
+impl RunRequest {
+    /// The file, resolved: an existing spec, or a new file in a served folder.
+    pub fn resolve_file(&self, state: &AppState) -> Answer<Option<Resolved>> {
+        let Some(name) = &self.file else {
+            return Ok(None);
+        };
+        match state.roots.resolve(name) {
+            Ok(f) => Ok(Some(f)),
+            Err(e) => match state.roots.save_target(name) {
+                Ok(t) if !t.exists => Ok(Some(t.file)),
+                _ => Err(e.into()),
+            },
+        }
+    }
+
+    /// `set` as `--set` arguments (JSON numbers and arrays are YAML).
+    pub fn sets(&self) -> Vec<String> {
+        self.set.iter().map(|(k, v)| format!("{k}={v}")).collect()
+    }
+}
+
+/// `POST /api/run`: `bpc run --format json` of the text, with the DOT and
+/// the diagnostics.
+pub async fn run(State(state): State<Arc<AppState>>, body: Bytes) -> Answer {
+    let req: RunRequest = parse(&body)?;
+    let file = req.resolve_file(&state)?;
+    let page = req.client.clone().map(|c| (c, req.seq));
+    if let Some((c, seq)) = &page
+        && !state.generations.begin(c, *seq)
+    {
+        return Err(answer::superseded());
+    }
+    let st = state.clone();
+    let work = move || {
+        let stale = || {
+            page.as_ref()
+                .is_some_and(|(c, seq)| st.generations.is_stale(c, *seq))
+        };
+        if stale() {
+            return Err(answer::superseded());
+        }
+        let sets = req.sets();
+        let input = Input {
+            text: &req.spec,
+            file: file.as_ref(),
+            sets: &sets,
+        };
+        match pipeline::evaluate(&st.roots, &input, &stale) {
+            Ok(_) if stale() => Err(answer::superseded()),
+            Ok((plan, ev)) => {
+                let compare = pipeline::compare(&plan, &ev, &input);
+                Ok(json_response(
+                    StatusCode::OK,
+                    answer::run_json(&plan, &ev, compare.as_ref()),
+                ))
+            }
+            Err(Stopped::Superseded) => Err(answer::superseded()),
+            Err(Stopped::Invalid(d)) => Ok(json_response(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                answer::invalid_json(&d, &req.spec),
+            )),
+        }
+    };
+    blocking(&state, work).await?
+}
+
+/// The body of `POST /api/check`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckRequest {
+    /// The served spec file to check (as saved).
+    file: String,
+}
+
+/// `POST /api/check`: `bpc check --format json` of one saved file, with the
+/// text report beside it.
+pub async fn check(State(state): State<Arc<AppState>>, body: Bytes) -> Answer {
+    let req: CheckRequest = parse(&body)?;
+    let file = state.roots.resolve(&req.file)?;
+    let st = state.clone();
+    let work = move || {
+        // The data file must be served before `check` reads it.
+        let source = match load::read_source(&file.path) {
+            Ok(s) => s,
+            Err(d) => {
+                return json_response(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    answer::invalid_json(&d.into(), ""),
+                );
+            }
+        };
+        if let Ok(spec) = crate::spec::parse(&source)
+            && let Err(d) = pipeline::check_data(&st.roots, &spec, Some(&file))
+        {
+            return json_response(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                answer::invalid_json(&d.into(), &source.text),
+            );
+        }
+        // `bpc check`'s defaults.
+        let opts = GradcheckOptions::default();
+        let (report, diags) = check::check_file(
+            &file.path,
+            Some(&opts),
+            |hidden| hidden,
+            &crate::files::ReadPolicy::default(),
+        );
+        let reports = [report];
+        let counts = check::report::total(&reports);
+        let exit = match &reports[0].problem {
+            Some(p) if p.invalid => 2,
+            _ if counts.failed > 0 => 1,
+            _ => 0,
+        };
+        let report: Json =
+            serde_json::from_str(&check::report::json(&reports, Some(&opts))).unwrap_or(Json::Null);
+        let mut j = pipeline::diagnostics_json(&diags, &source.text);
+        j["exit"] = json!(exit);
+        j["report"] = report;
+        j["text"] = json!(check::report::text(&reports, Some(&opts)));
+        json_response(StatusCode::OK, format!("{j}\n"))
+    };
+    blocking(&state, work).await
+}
