@@ -384,3 +384,20 @@ fn an_older_request_from_the_same_page_is_superseded() {
     );
     assert_eq!(other.status, 200);
 }
+
+#[test]
+fn the_page_and_its_files_are_served_with_a_strict_policy() {
+    let f = Fixture::repo(&["specs"]);
+    let r = get(&f, "/");
+    assert_eq!(r.status, 200);
+    assert!(r.text.contains("<title>bpc</title>"), "{}", r.text);
+    let csp = r.headers.get("content-security-policy").unwrap();
+    assert!(csp.contains("script-src 'self'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert_eq!(r.headers["x-content-type-options"], "nosniff");
+    for path in ["/js/main.js", "/vendor/viz/viz.js", "/style.css"] {
+        assert_eq!(get(&f, path).status, 200, "{path}");
+    }
+    assert_eq!(get(&f, "/nope").status, 404);
+    assert_eq!(get(&f, "/../Cargo.toml").status, 404);
+}

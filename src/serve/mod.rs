@@ -12,6 +12,7 @@
 
 pub mod answer;
 pub mod api;
+pub mod assets;
 pub mod guard;
 pub mod pipeline;
 pub mod roots;
@@ -97,7 +98,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/save", post(save::save))
         .route("/api/train", post(train::start))
         .route("/api/train/stop", post(train::stop))
-        .fallback(not_found)
+        .fallback(assets::serve)
         .layer(DefaultBodyLimit::max(api::MAX_SPEC_BYTES + 64 * 1024))
         .layer(middleware::from_fn_with_state(state.clone(), checked))
         .with_state(state)
@@ -118,15 +119,11 @@ async fn checked(State(state): State<Arc<AppState>>, req: Request, next: Next) -
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "no-referrer"),
         (header::X_FRAME_OPTIONS, "DENY"),
+        (header::CONTENT_SECURITY_POLICY, assets::CSP),
     ] {
         h.insert(name, HeaderValue::from_static(value));
     }
     res
-}
-
-/// Anything else: 404.
-async fn not_found() -> Response {
-    answer::refuse(StatusCode::NOT_FOUND, "no such API route").into_response()
 }
 
 /// A bound server, not yet answering.
