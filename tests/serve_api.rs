@@ -401,3 +401,61 @@ fn the_page_and_its_files_are_served_with_a_strict_policy() {
     assert_eq!(get(&f, "/nope").status, 404);
     assert_eq!(get(&f, "/../Cargo.toml").status, 404);
 }
+
+#[test]
+fn explain_gives_bpc_explain_and_the_step_through() {
+    let f = Fixture::repo(&["specs"]);
+    let body = json!({"spec": fruit_text(), "file": "specs/fruit.yaml"});
+    let r = post(&f, "/api/explain", body);
+    assert_eq!(r.status, 200, "{}", r.text);
+    let (status, cli, _) = bpc(&["explain", "specs/fruit.yaml", "--format", "json"]);
+    assert_eq!(status, 0);
+    assert_eq!(r.json["explain"], serde_json::from_str::<Value>(&cli).unwrap());
+    let (_, text, _) = bpc(&["explain", "specs/fruit.yaml"]);
+    assert_eq!(r.json["text"], json!(text));
+    // Forward (5 named slots), backward (2 nodes), the 3 leaves' gradients.
+    let steps = r.json["steps"].as_array().unwrap();
+    let phases: Vec<&str> = steps.iter().map(|s| s["phase"].as_str().unwrap()).collect();
+    assert_eq!(phases.iter().filter(|&&p| p == "forward").count(), 5);
+    assert_eq!(phases.iter().filter(|&&p| p == "backward").count(), 2);
+    assert_eq!(phases.iter().filter(|&&p| p == "gradient").count(), 3);
+    assert_eq!(steps[3]["node"], "fruit_price");
+    assert_eq!(
+        steps[3]["lines"],
+        json!(["fruit_price = price_Y × n_X = 100 × 2 = 200"])
+    );
+    // d total / d n_X = 1.1 x price_Y = 1.1 x 100 = 110: upstream times the other input.
+    let back = &steps[6];
+    assert_eq!(back["node"], "fruit_price");
+    assert_eq!(
+        back["lines"][2],
+        "d total_price / d n_X = d total_price / d fruit_price × d fruit_price / d n_X = 1.1 × price_Y = 1.1 × 100 = 110"
+    );
+    // With set, the numbers are the new ones; --wrt names are checked as the CLI does.
+    let r = post(
+        &f,
+        "/api/explain",
+        json!({"spec": fruit_text(), "set": {"n_X": 3}, "wrt": ["n_X"]}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["explain"]["paths"][0]["grad"], json!(110.00000000000001));
+    let r = post(
+        &f,
+        "/api/explain",
+        json!({"spec": fruit_text(), "file": "specs/fruit.yaml", "wrt": ["n_x"]}),
+    );
+    assert_eq!(r.status, 422);
+    let (status, _, stderr) = bpc(&["explain", "specs/fruit.yaml", "--wrt", "n_x"]);
+    assert_eq!(status, 2);
+    assert_eq!(r.json["stderr"], json!(stderr));
+}
+
+#[test]
+fn the_command_refuses_paths_it_cannot_serve() {
+    let (status, _, stderr) = bpc(&["serve", "no/such/folder"]);
+    assert_eq!(status, 2);
+    assert!(stderr.contains("cannot serve `no/such/folder`"), "{stderr}");
+    let (status, _, stderr) = bpc(&["serve", "specs/iris.csv"]);
+    assert_eq!(status, 2);
+    assert!(stderr.contains("not a folder or a .yaml file"), "{stderr}");
+}

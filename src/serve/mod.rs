@@ -13,6 +13,7 @@
 pub mod answer;
 pub mod api;
 pub mod assets;
+pub mod explain;
 pub mod guard;
 pub mod pipeline;
 pub mod roots;
@@ -95,6 +96,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/spec", get(api::spec))
         .route("/api/run", post(api::run))
         .route("/api/check", post(api::check))
+        .route("/api/explain", post(explain::explain))
         .route("/api/save", post(save::save))
         .route("/api/train", post(train::start))
         .route("/api/train/stop", post(train::stop))

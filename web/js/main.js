@@ -59,6 +59,12 @@ const stepper = new Stepper({
     graph.highlight(name);
     table.highlight(name);
   },
+  explain: async () => {
+    const body = { spec: editor.value, set: page.sets };
+    if (page.file) body.file = page.file;
+    const r = await api.post("/api/explain", body);
+    return r.status === 200 ? r.body.steps : null;
+  },
 });
 const trainer = new Trainer(
   {
@@ -255,7 +261,7 @@ function tab(name) {
     b.setAttribute("aria-selected", String(b.dataset.tab === name));
   }
   for (const t of ["run", "step", "train", "check"]) $(`tab-${t}`).hidden = t !== name;
-  if (name === "step") stepper.render();
+  if (name === "step") stepper.refresh();
   else {
     graph.highlight(null);
     table.highlight(null);

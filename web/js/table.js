@@ -54,7 +54,7 @@ export class RunTable {
         tr.append(td);
         return td;
       };
-      cell(r.name, "name");
+      cell(r.name, "name").title = r.name;
       cell(r.op ?? r.kind);
       cell(r.shape_text, "num");
       this.cells.push([cell("", "num"), cell("", "num grad")]);
