@@ -150,7 +150,10 @@ fn the_step_through_walks_forward_then_backward() {
     b.wait_for(&format!("{SVG_TEXT}.includes('|220|')"), 60);
     b.eval("document.querySelector('[data-tab=step]').click()");
     // The steps are bpc explain's.
-    b.wait_for("document.querySelectorAll('#step-list li').length === 10", 30);
+    b.wait_for(
+        "document.querySelectorAll('#step-list li').length === 10",
+        30,
+    );
     let current = "document.querySelector('#graph .bpc-current title')?.textContent";
     let line = "document.getElementById('step-line').textContent";
     b.eval("document.getElementById('step-next').click()");

@@ -315,6 +315,12 @@ fn saving_writes_yaml_files_in_served_folders_and_asks_before_replacing() {
         let r = save(json!({"file": name, "spec": text, "overwrite": true}));
         assert_eq!(r.status, status, "{name}: {}", r.text);
     }
+    // A hard link inside to a file outside: writing it would change the
+    // file outside, so it is refused.
+    std::fs::hard_link(f.dir.join("outside/secret.yaml"), dir.join("hard_out.yaml")).unwrap();
+    let r = save(json!({"file": "served/hard_out.yaml", "spec": text, "overwrite": true}));
+    assert_eq!(r.status, 403, "{}", r.text);
+    assert!(r.text.contains("hard links"), "{}", r.text);
     assert_eq!(
         std::fs::read_to_string(f.dir.join("outside/secret.yaml")).unwrap(),
         "secret value\n"
@@ -326,6 +332,21 @@ fn saving_writes_yaml_files_in_served_folders_and_asks_before_replacing() {
     assert_eq!(r.status, 200, "{}", r.text);
     let moved = std::fs::read_to_string(dir.join("sub/iris2.yaml")).unwrap();
     assert!(moved.contains("csv: ../iris.csv"), "{moved}");
+    // So does the editor's schema line, as with `bpc train -o`.
+    std::fs::write(dir.join("bpc.schema.json"), "{}").unwrap();
+    let with_schema = format!(
+        "# yaml-language-server: $schema=bpc.schema.json\n{}",
+        fruit_text()
+    );
+    let r = save(
+        json!({"file": "served/sub/f3.yaml", "spec": with_schema, "from": "served/iris.yaml"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    let moved_schema = std::fs::read_to_string(dir.join("sub/f3.yaml")).unwrap();
+    assert!(
+        moved_schema.starts_with("# yaml-language-server: $schema=../bpc.schema.json\n"),
+        "{moved_schema}"
+    );
     // Which `bpc run` then refuses, as the page does: data comes from the
     // spec's own folder unless --allow-outside-data.
     let r = post(
@@ -340,23 +361,26 @@ fn saving_writes_yaml_files_in_served_folders_and_asks_before_replacing() {
 #[test]
 fn check_grades_the_saved_file() {
     let f = Fixture::repo(&["exercises"]);
-    let r = post(
-        &f,
-        "/api/check",
-        json!({"file": "exercises/01_fruit_total.yaml"}),
-    );
-    assert_eq!(r.status, 200, "{}", r.text);
-    let (status, cli, _) = bpc(&["check", "exercises/01_fruit_total.yaml", "--format", "json"]);
-    assert_eq!(r.json["exit"], json!(status));
-    assert_eq!(
-        r.json["report"],
-        serde_json::from_str::<Value>(&cli).unwrap()
-    );
-    let (_, text, _) = bpc(&["check", "exercises/01_fruit_total.yaml"]);
-    assert_eq!(r.json["text"], json!(text));
-    let spec = &r.json["report"]["specs"][0];
-    assert_eq!(spec["expect"][1]["name"], "total_price");
-    assert_eq!(spec["expect"][1]["status"], "passed");
+    for (file, verdict, status) in [
+        ("exercises/keys/01_fruit_total.yaml", "correct", "passed"),
+        // A handout: its answers are blank.
+        ("exercises/01_fruit_total.yaml", "unanswered", "unanswered"),
+    ] {
+        let r = post(&f, "/api/check", json!({ "file": file }));
+        assert_eq!(r.status, 200, "{}", r.text);
+        let (exit, cli, _) = bpc(&["check", file, "--format", "json"]);
+        assert_eq!(r.json["exit"], json!(exit), "{file}");
+        assert_eq!(
+            r.json["report"],
+            serde_json::from_str::<Value>(&cli).unwrap()
+        );
+        let (_, text, _) = bpc(&["check", file]);
+        assert_eq!(r.json["text"], json!(text));
+        let spec = &r.json["report"]["specs"][0];
+        assert_eq!(spec["expect"][1]["name"], "total_price");
+        assert_eq!(spec["expect"][1]["verdict"], verdict, "{file}");
+        assert_eq!(spec["expect"][1]["status"], status, "{file}");
+    }
     let r = post(&f, "/api/check", json!({"file": "specs/fruit.yaml"}));
     assert_eq!(r.status, 404, "not served");
 }
@@ -410,7 +434,10 @@ fn explain_gives_bpc_explain_and_the_step_through() {
     assert_eq!(r.status, 200, "{}", r.text);
     let (status, cli, _) = bpc(&["explain", "specs/fruit.yaml", "--format", "json"]);
     assert_eq!(status, 0);
-    assert_eq!(r.json["explain"], serde_json::from_str::<Value>(&cli).unwrap());
+    assert_eq!(
+        r.json["explain"],
+        serde_json::from_str::<Value>(&cli).unwrap()
+    );
     let (_, text, _) = bpc(&["explain", "specs/fruit.yaml"]);
     assert_eq!(r.json["text"], json!(text));
     // Forward (5 named slots), backward (2 nodes), the 3 leaves' gradients.
@@ -438,7 +465,10 @@ fn explain_gives_bpc_explain_and_the_step_through() {
         json!({"spec": fruit_text(), "set": {"n_X": 3}, "wrt": ["n_X"]}),
     );
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(r.json["explain"]["paths"][0]["grad"], json!(110.00000000000001));
+    assert_eq!(
+        r.json["explain"]["paths"][0]["grad"],
+        json!(110.00000000000001)
+    );
     let r = post(
         &f,
         "/api/explain",

@@ -228,12 +228,12 @@ pub async fn check(State(state): State<Arc<AppState>>, body: Bytes) -> Answer {
             Some(&opts),
             |hidden| hidden,
             &crate::files::ReadPolicy::default(),
+            None,
         );
         let reports = [report];
-        let counts = check::report::total(&reports);
         let exit = match &reports[0].problem {
             Some(p) if p.invalid => 2,
-            _ if counts.failed > 0 => 1,
+            _ if reports[0].counts().failed_any() => 1,
             _ => 0,
         };
         let report: Json =

@@ -118,7 +118,11 @@ fn slots(plan: &Plan, flag: &str, names: &[String], errors: &mut Diagnostics) ->
 fn line(eq: &Equation) -> String {
     let mut s = eq.lhs.clone();
     for (i, r) in eq.rhs.iter().enumerate() {
-        s.push_str(if i == 0 && eq.accumulate { " += " } else { " = " });
+        s.push_str(if i == 0 && eq.accumulate {
+            " += "
+        } else {
+            " = "
+        });
         s.push_str(r);
     }
     for extra in [&eq.shapes, &eq.note].into_iter().flatten() {
@@ -138,9 +142,7 @@ fn steps(ex: &Explanation) -> Vec<Json> {
     };
     let plan = ex.plan;
     let out = ex.output();
-    let step = |slot: Slot, phase: &str, lines: Vec<String>| {
-        json!({"node": ex.name(slot), "phase": phase, "lines": lines})
-    };
+    let step = |slot: Slot, phase: &str, lines: Vec<String>| json!({"node": ex.name(slot), "phase": phase, "lines": lines});
     let mut all = Vec::new();
     for (slot, info) in plan.named() {
         let value = n.value(ex.value(slot));
@@ -154,7 +156,11 @@ fn steps(ex: &Explanation) -> Vec<Json> {
     for s in &ex.backward {
         let up = &s.upstream;
         let first = if up.seed {
-            let seed = if plan.output_is_scalar() { "1" } else { "all ones" };
+            let seed = if plan.output_is_scalar() {
+                "1"
+            } else {
+                "all ones"
+            };
             format!("{} = {seed}  (the seed)", n.partial(out, out))
         } else {
             line(&ex.gathered_equation(&n, up).unwrap_or_else(|| Equation {
@@ -170,7 +176,10 @@ fn steps(ex: &Explanation) -> Vec<Json> {
     for leaf in &ex.leaves {
         let name = ex.name(leaf.slot);
         let text = match leaf.uses.len() {
-            0 => format!("{} = 0: {name} does not affect `{out}`", n.partial(out, name)),
+            0 => format!(
+                "{} = 0: {name} does not affect `{out}`",
+                n.partial(out, name)
+            ),
             k => {
                 let mut eq = ex.gathered_equation(&n, leaf).unwrap_or_else(|| Equation {
                     lhs: n.partial(out, name),

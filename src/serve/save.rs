@@ -1,8 +1,10 @@
 //! `POST /api/save`: writes a `.yaml` file in a served folder, atomically,
 //! and never over an existing file unless the request says `"overwrite":
 //! true` (the page asks first). Saving a spec into another folder than the
-//! one it came from (`"from"`) moves its relative CSV path along, as
-//! `bpc train -o` does.
+//! one it came from (`"from"`) keeps its relative references (the data CSV,
+//! the editor's schema line) naming the same files, and the file is written
+//! by the same checked, atomic writer, as `bpc train -o` does
+//! ([`crate::edit::relocate`], [`crate::files::Output`]).
 
 use std::sync::Arc;
 
@@ -13,7 +15,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::diag::Source;
-use crate::train::write;
+use crate::edit::{self, Edits};
+use crate::files::Output;
 
 use super::AppState;
 use super::answer::{Answer, json_response, refuse};
@@ -59,10 +62,12 @@ pub async fn save(State(state): State<Arc<AppState>>, body: Bytes) -> Answer {
     };
     let work = move || {
         let text = match &from {
-            Some(from) => moved_csv(&req.spec, from, &target.file).unwrap_or(req.spec),
+            Some(from) => relocated(&req.spec, from, &target.file).unwrap_or(req.spec),
             None => req.spec,
         };
-        match crate::files::write_atomic(&target.file.path, text.as_bytes()) {
+        let written =
+            Output::check("the file", &target.file.path).and_then(|o| o.write(text.as_bytes()));
+        match written {
             Ok(()) => Ok(json_response(
                 StatusCode::OK,
                 format!(
@@ -70,21 +75,20 @@ pub async fn save(State(state): State<Arc<AppState>>, body: Bytes) -> Answer {
                     json!({"saved": target.file.name, "bytes": text.len(), "replaced": target.exists})
                 ),
             )),
-            Err(e) => Err(refuse(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                &format!("cannot write `{}`: {e}", target.file.name),
-            )),
+            Err(d) => Err(refuse(StatusCode::INTERNAL_SERVER_ERROR, &d.render(false))),
         }
     };
     blocking(&state, work).await?
 }
 
-/// `text` with its relative `data.csv` path rewritten to lead from `to`'s
-/// folder to the file it led to from `from`'s, as `bpc train -o` does;
-/// `None` when nothing needs to change (same folder, no CSV, an absolute
-/// path, a text that does not parse, or a CSV that does not exist).
-fn moved_csv(text: &str, from: &Resolved, to: &Resolved) -> Option<String> {
+/// `text` with its relative references (data CSV, schema line) rewritten to
+/// lead from `to`'s folder to the files they led to from `from`'s, as
+/// `bpc train -o` does; `None` when nothing needs to change (same folder, no
+/// relative reference, a text that does not parse, or files that do not
+/// exist).
+fn relocated(text: &str, from: &Resolved, to: &Resolved) -> Option<String> {
     let spec = crate::spec::parse(&Source::new(to.name.as_str(), text)).ok()?;
-    let csv = write::moved_csv(&spec, &from.canonical, &to.canonical)?;
-    Some(write::trained_text(&spec, &[], Some(&csv)))
+    let mut edits = Edits::default();
+    edit::relocate(&spec, &from.canonical, &to.canonical, &mut edits);
+    (!edits.is_empty()).then(|| edits.apply(text))
 }

@@ -1,5 +1,6 @@
 // The check tab: `bpc check` of the open file as saved, each expectation and
-// each gradient check marked passed, failed or skipped.
+// each gradient check marked: right, close, wrong or blank; passed, failed or
+// skipped.
 
 import * as api from "./api.js";
 import { number, toNumber } from "./format.js";
@@ -66,8 +67,13 @@ export class Checker {
       if (spec.problem) item("failed", `${spec.problem.location ?? ""} ${spec.problem.message}`);
       for (const e of spec.expect) {
         const what = e.kind === "grad" ? `d ${spec.output} / d ${e.name}` : e.name;
-        const got = e.status === "passed" ? "" : `, computed ${brief(e.computed)}`;
-        item(e.status, `${what} = ${brief(e.expected)} expected${got}`);
+        if (e.verdict === "unanswered") {
+          item("unanswered", `${what}: not answered yet`);
+          continue;
+        }
+        const got = e.verdict === "correct" ? "" : `, computed ${brief(e.computed)}`;
+        const verdict = e.verdict === "correct" ? "" : ` (${e.verdict}${e.reason ? `: ${e.reason}` : ""})`;
+        item(e.verdict === "close" ? "close" : e.status, `${what} = ${brief(e.expected)} answered${got}${verdict}`);
       }
       for (const g of spec.gradcheck ?? []) {
         const worst = g.worst ? `, worst relative error ${number(toNumber(g.worst.error), 3)}` : "";
@@ -78,6 +84,9 @@ export class Checker {
     this.el.list.replaceChildren(...items);
     this.el.text.textContent = r.body.text ?? "";
     const c = r.body.report;
-    this.note(c ? `${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped.` : "");
+    if (!c) return this.note("");
+    const a = c.answers, g = c.gradient_check;
+    const answers = a.total ? `answers: ${a.correct} of ${a.total} right${a.unanswered ? `, ${a.unanswered} blank` : ""}. ` : "";
+    this.note(`${answers}gradient check: ${g.passed} passed, ${g.failed} failed, ${g.skipped} skipped.`);
   }
 }

@@ -215,8 +215,8 @@ impl Roots {
     }
 
     /// Resolves where a save of `name` goes: a `.yaml` file in a served
-    /// folder that exists (or a served file itself), not a symlink and not a
-    /// special file.
+    /// folder that exists (or a served file itself), not a symlink, not a
+    /// special file, and not a file with other hard links.
     pub fn save_target(&self, name: &str) -> Result<SaveTarget, PathError> {
         let parts = check_name(name)?;
         if !name.ends_with(".yaml") {
@@ -252,6 +252,14 @@ impl Roots {
                     ));
                 }
                 Ok(m) if !m.is_file() => return Err(forbidden(name, "it is not a regular file")),
+                // Another link to the same file may lie outside the served
+                // folders; the writer would change it there too.
+                Ok(m) if std::os::unix::fs::MetadataExt::nlink(&m) > 1 => {
+                    return Err(forbidden(
+                        name,
+                        "the file has other hard links; save under another name",
+                    ));
+                }
                 Ok(_) => true,
                 Err(_) => false,
             };
