@@ -424,6 +424,35 @@ fn the_page_and_its_files_are_served_with_a_strict_policy() {
     }
     assert_eq!(get(&f, "/nope").status, 404);
     assert_eq!(get(&f, "/../Cargo.toml").status, 404);
+    // Every file of the page is compiled in, byte for byte (a new file in
+    // web/ needs its line in serve::assets).
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p
+                .extension()
+                .is_some_and(|x| x == "js" || x == "css" || x == "html")
+            {
+                out.push(p);
+            }
+        }
+    }
+    let web = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
+    let mut files = Vec::new();
+    walk(&web, &mut files);
+    assert!(files.len() >= 12, "{files:?}");
+    for p in files {
+        let rel = p
+            .strip_prefix(&web)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        let served = bpc::serve::assets::find(&format!("/{rel}"))
+            .unwrap_or_else(|| panic!("web/{rel} is not in serve::assets"));
+        assert_eq!(served.body, std::fs::read(&p).unwrap(), "web/{rel}");
+    }
 }
 
 #[test]

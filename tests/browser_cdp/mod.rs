@@ -30,6 +30,9 @@ const FLAGS: &[&str] = &[
     "--remote-debugging-port=0",
 ];
 
+/// The longest a single DevTools command may take.
+const CALL_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// The Chromium to use: `$BPC_CHROMIUM`, else the first of the usual names on PATH.
 pub fn find_chromium() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("BPC_CHROMIUM") {
@@ -99,10 +102,11 @@ impl Browser {
             .strip_prefix("ws://")
             .and_then(|rest| rest.split('/').next())
             .expect("a ws:// address");
-        let stream = TcpStream::connect(addr).expect("DevTools port");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(60)))
-            .unwrap();
+        let addr: std::net::SocketAddr = addr.parse().expect("an IP address and port");
+        let stream =
+            TcpStream::connect_timeout(&addr, Duration::from_secs(10)).expect("DevTools port");
+        stream.set_write_timeout(Some(CALL_TIMEOUT)).unwrap();
+        stream.set_read_timeout(Some(CALL_TIMEOUT)).unwrap();
         let (ws, _) = tungstenite::client(url.as_str(), stream).expect("DevTools WebSocket");
         let mut b = Browser {
             child,
@@ -149,7 +153,17 @@ impl Browser {
         self.ws
             .send(Message::text(msg.to_string()))
             .expect("send to Chromium");
+        // Events may keep arriving while the answer does not: a deadline on
+        // the whole call, besides the socket's read timeout.
+        let start = Instant::now();
         loop {
+            if start.elapsed() > CALL_TIMEOUT {
+                panic!(
+                    "{method}: no answer from Chromium within {} s\nconsole: {:#?}",
+                    CALL_TIMEOUT.as_secs(),
+                    self.console
+                );
+            }
             let text = match self.ws.read().expect("read from Chromium") {
                 Message::Text(t) => t.to_string(),
                 _ => continue,
