@@ -38,8 +38,12 @@ fn browser() -> Option<Browser> {
             panic!("BPC_BROWSER_TESTS=1 but no Chromium found (set BPC_CHROMIUM)")
         }
         None => {
-            eprintln!(
-                "skipped: no Chromium on PATH (install Debian's `chromium`, or set BPC_CHROMIUM)"
+            // Straight to stderr, past the test harness's capture, so that
+            // a plain `cargo test` shows it.
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "tests/browser.rs: skipped: no Chromium on PATH (install Debian's `chromium`, or set BPC_CHROMIUM; BPC_BROWSER_TESTS=1 makes this a failure)"
             );
             None
         }

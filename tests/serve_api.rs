@@ -255,6 +255,24 @@ fn requests_from_elsewhere_and_oversized_bodies_are_refused() {
     let big = json!({"spec": format!("# {}\n{}", "x".repeat(1 << 21), fruit_text())});
     let r = post_raw(&f, "/api/run", &big.to_string(), &[]);
     assert_eq!(r.status, 413);
+    // A text just over 1 MiB fits in a body but is refused all the same,
+    // by every route that takes a text.
+    let over = format!("# {}\n{}", "x".repeat(1 << 20), fruit_text());
+    for (route, body) in [
+        ("/api/run", json!({"spec": over})),
+        ("/api/explain", json!({"spec": over})),
+        ("/api/train", json!({"spec": over})),
+        ("/api/save", json!({"spec": over, "file": "specs/big.yaml"})),
+    ] {
+        let r = post_raw(&f, route, &body.to_string(), &[]);
+        assert_eq!(r.status, 413, "{route}: {}", r.text);
+        assert!(
+            r.text.contains("at most 1048576 bytes"),
+            "{route}: {}",
+            r.text
+        );
+    }
+    assert!(!std::path::Path::new("specs/big.yaml").exists());
     let r = post_raw(&f, "/api/run", "{not json", &[]);
     assert_eq!(r.status, 400);
     let r = post_raw(

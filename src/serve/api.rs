@@ -41,6 +41,20 @@ impl From<PathError> for Refusal {
     }
 }
 
+/// Refuses a spec text over [`MAX_SPEC_BYTES`] (413), as a body too large.
+pub fn spec_size(text: &str) -> Answer<()> {
+    if text.len() > MAX_SPEC_BYTES {
+        return Err(refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!(
+                "the spec is {} bytes; bpc serve takes specs of at most {MAX_SPEC_BYTES} bytes",
+                text.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Runs `f` on a blocking thread once a permit is free.
 pub async fn blocking<T: Send + 'static>(
     state: &Arc<AppState>,
@@ -147,6 +161,7 @@ impl RunRequest {
 /// the diagnostics.
 pub async fn run(State(state): State<Arc<AppState>>, body: Bytes) -> Answer {
     let req: RunRequest = parse(&body)?;
+    spec_size(&req.spec)?;
     let file = req.resolve_file(&state)?;
     let page = req.client.clone().map(|c| (c, req.seq));
     if let Some((c, seq)) = &page

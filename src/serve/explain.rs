@@ -21,7 +21,7 @@ use crate::plan::{Plan, Slot};
 
 use super::AppState;
 use super::answer::{self, Answer, json_response};
-use super::api::{RunRequest, blocking, parse};
+use super::api::{RunRequest, blocking, parse, spec_size};
 use super::pipeline::{self, Input, Stopped};
 
 /// The body of `POST /api/explain`: a run request and `bpc explain`'s
@@ -43,6 +43,7 @@ pub struct ExplainRequest {
 /// `POST /api/explain`.
 pub async fn explain(State(state): State<Arc<AppState>>, body: Bytes) -> Answer {
     let req: ExplainRequest = parse(&body)?;
+    spec_size(&req.spec)?;
     let run = RunRequest {
         spec: req.spec,
         file: req.file,

@@ -20,7 +20,7 @@ use crate::files::Output;
 
 use super::AppState;
 use super::answer::{Answer, json_response, refuse};
-use super::api::{blocking, parse};
+use super::api::{blocking, parse, spec_size};
 use super::roots::Resolved;
 
 /// The body of `POST /api/save`.
@@ -43,6 +43,7 @@ pub struct SaveRequest {
 /// `POST /api/save`.
 pub async fn save(State(state): State<Arc<AppState>>, body: Bytes) -> Answer {
     let req: SaveRequest = parse(&body)?;
+    spec_size(&req.spec)?;
     let target = state.roots.save_target(&req.file)?;
     if target.exists && !req.overwrite {
         return Ok(json_response(

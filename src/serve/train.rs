@@ -22,7 +22,7 @@ use crate::train::{self, Overrides, Settings};
 
 use super::AppState;
 use super::answer::{self, Answer, json_response, refuse};
-use super::api::{RunRequest, blocking, parse};
+use super::api::{RunRequest, blocking, parse, spec_size};
 use super::pipeline::{self, Input, Stopped};
 use super::stream::Stream;
 
@@ -98,6 +98,7 @@ struct Job {
 /// `POST /api/train`.
 pub async fn start(State(state): State<Arc<AppState>>, body: Bytes) -> Answer {
     let req: TrainRequest = parse(&body)?;
+    spec_size(&req.spec)?;
     let run = RunRequest {
         spec: req.spec,
         file: req.file,
