@@ -114,6 +114,7 @@ pub async fn start(State(state): State<Arc<AppState>>, body: Bytes) -> Answer {
         optimizer: req.optimizer,
         seed: req.seed,
         threads: None,
+        log_every: None,
     };
     let pace = req.epochs_per_second.filter(|p| p.is_finite() && *p > 0.0);
     let prepared = blocking(&state, move || {
