@@ -114,7 +114,12 @@ impl Stream {
                     .iter()
                     .map(|(slot, v)| (plan.info(*slot).name.clone(), v.clone()))
                     .collect();
-                let text = train::write::trained_text(&plan.spec, &trained, None);
+                let text = train::write::trained_text(
+                    &plan.spec,
+                    &trained,
+                    &train::write::Moved::default(),
+                    None,
+                );
                 self.send(
                     "done",
                     &json!({
