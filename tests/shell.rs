@@ -27,10 +27,15 @@ fn commands_and_flags() -> Vec<(String, Vec<String>)> {
 }
 
 /// The output of `bpc completions SHELL`, written to a file for the shell.
+/// Each call gets its own file: tests run in parallel, and one test's write
+/// must never cut off the script another test's shell is reading.
 fn script(shell: &str) -> (String, PathBuf) {
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let (status, out, err) = bpc(&["completions", shell]);
     assert_eq!(status, 0, "{err}");
-    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("bpc-completions.{shell}"));
+    let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = format!("bpc-completions-{}-{n}.{shell}", std::process::id());
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
     std::fs::write(&path, &out).expect("temp file");
     (out, path)
 }
