@@ -5,11 +5,11 @@ use std::io::IsTerminal;
 
 use clap::ValueEnum;
 
-use crate::diag::{Diagnostic, Diagnostics, ErrorKind, did_you_mean};
+use crate::diag::{Diagnostic, Diagnostics};
 use crate::eval::{self, Evaluation};
 use crate::explain::{self, Options, markdown, perturb, text};
 use crate::load;
-use crate::plan::{Plan, Slot};
+use crate::plan::Plan;
 use crate::session::{self, EvalArgs, Failure, Io};
 use crate::timings::Timings;
 
@@ -54,8 +54,8 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
     let mut timings = Timings::default();
     let (plan, evaluation) = session::evaluate(&a.eval, io, &mut timings)?;
     let mut errors = Diagnostics::default();
-    let wrt = slots(&plan, "--wrt", &a.wrt, &mut errors);
-    let nodes = slots(&plan, "--node", &a.nodes, &mut errors);
+    let wrt = explain::paths::named(&plan, "--wrt", &a.wrt, &mut errors);
+    let nodes = explain::paths::named(&plan, "--node", &a.nodes, &mut errors);
     if !errors.is_empty() {
         return Err(errors.into());
     }
@@ -103,28 +103,6 @@ pub fn run(a: &Args, io: &mut Io) -> Result<(), Failure> {
         write!(io.err, "{}", timings.render())?;
     }
     Ok(())
-}
-
-/// The named slots of `names`; an unknown name is an error with a suggestion.
-fn slots(plan: &Plan, flag: &str, names: &[String], errors: &mut Diagnostics) -> Vec<Slot> {
-    let mut found = Vec::new();
-    for name in names {
-        match plan.slot(name) {
-            Some(s) if !found.contains(&s) => found.push(s),
-            Some(_) => {}
-            None => {
-                let known = plan.named().map(|(_, i)| i.name.as_str());
-                errors.push(
-                    Diagnostic::new(
-                        ErrorKind::Usage,
-                        format!("{flag} `{name}`: no input, param or node has that name"),
-                    )
-                    .maybe_help(did_you_mean(name, known)),
-                );
-            }
-        }
-    }
-    found
 }
 
 /// The plan with the `--perturb` values on top of `--set`, evaluated. Its

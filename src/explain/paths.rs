@@ -10,6 +10,7 @@
 //! reverse walk computes (which adds the same contributions, grouped by node).
 
 use super::Options;
+use crate::diag::{Diagnostic, Diagnostics, ErrorKind, did_you_mean};
 use crate::eval::Evaluation;
 use crate::plan::{Plan, Slot, Step};
 use crate::tensor::Value;
@@ -227,4 +228,28 @@ fn along(plan: &Plan, eval: &Evaluation, step_of: &[Option<&Step>], edges: Vec<E
         along,
         factors,
     }
+}
+
+/// The slots `--wrt` and `--node` name (`bpc explain` and `bpc serve`'s
+/// `/api/explain`), each once, in order; an unknown name is an error with a
+/// suggestion, under the flag's name.
+pub fn named(plan: &Plan, flag: &str, names: &[String], errors: &mut Diagnostics) -> Vec<Slot> {
+    let mut found = Vec::new();
+    for name in names {
+        match plan.slot(name) {
+            Some(s) if !found.contains(&s) => found.push(s),
+            Some(_) => {}
+            None => {
+                let known = plan.named().map(|(_, i)| i.name.as_str());
+                errors.push(
+                    Diagnostic::new(
+                        ErrorKind::Usage,
+                        format!("{flag} `{name}`: no input, param or node has that name"),
+                    )
+                    .maybe_help(did_you_mean(name, known)),
+                );
+            }
+        }
+    }
+    found
 }

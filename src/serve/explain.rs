@@ -13,11 +13,11 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
 
-use crate::diag::{Diagnostic, Diagnostics, ErrorKind, did_you_mean};
+use crate::diag::Diagnostics;
 use crate::explain::notation::{Equation, Notation};
 use crate::explain::{self, Explanation, Options, text};
 use crate::graph::Kind;
-use crate::plan::{Plan, Slot};
+use crate::plan::Slot;
 
 use super::AppState;
 use super::answer::{self, Answer, json_response};
@@ -68,8 +68,8 @@ pub async fn explain(State(state): State<Arc<AppState>>, body: Bytes) -> Answer 
             Err(Stopped::Superseded) => return invalid(&Diagnostics::default()),
         };
         let mut errors = Diagnostics::default();
-        let wrt = slots(&plan, "--wrt", &req.wrt, &mut errors);
-        let nodes = slots(&plan, "--node", &req.node, &mut errors);
+        let wrt = explain::paths::named(&plan, "--wrt", &req.wrt, &mut errors);
+        let nodes = explain::paths::named(&plan, "--node", &req.node, &mut errors);
         if !errors.is_empty() {
             return invalid(&errors);
         }
@@ -87,32 +87,6 @@ pub async fn explain(State(state): State<Arc<AppState>>, body: Bytes) -> Answer 
         json_response(StatusCode::OK, format!("{body}\n"))
     })
     .await
-}
-
-/// The named slots of `names`, as `bpc explain` resolves `--wrt` and
-/// `--node`: an unknown name is an error with a suggestion.
-fn slots(plan: &Plan, flag: &str, names: &[String], errors: &mut Diagnostics) -> Vec<Slot> {
-    let mut found = Vec::new();
-    for name in names {
-        match plan.slot(name) {
-            Some(s) if !found.contains(&s) => found.push(s),
-            Some(_) => {}
-            None => {
-                let known = plan.named().map(|(_, i)| i.name.as_str());
-                errors.push(
-                    Diagnostic::new(
-                        ErrorKind::Usage,
-                        format!(
-                            "{flag} `{}`: no input, param or node has that name",
-                            crate::term::escape(name)
-                        ),
-                    )
-                    .maybe_help(did_you_mean(name, known)),
-                );
-            }
-        }
-    }
-    found
 }
 
 /// An equation on one line, as `bpc explain` says it (unwrapped).
