@@ -69,11 +69,12 @@ pub struct Browser {
 impl Browser {
     /// Starts Chromium at `binary` with a fresh profile and opens a blank page.
     pub fn launch(binary: &Path) -> Browser {
-        let profile = std::env::temp_dir().join(format!(
-            "bpc-chromium-{}-{}",
-            std::process::id(),
-            Instant::now().elapsed().as_nanos()
-        ));
+        // One profile per browser: tests run in parallel, and a second
+        // Chromium on the same profile hands its page to the first and exits.
+        static LAUNCHES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = LAUNCHES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let profile = std::env::temp_dir().join(format!("bpc-chromium-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&profile);
         std::fs::create_dir_all(&profile).unwrap();
         let mut child = Command::new(binary)
             .args(FLAGS)
