@@ -123,6 +123,12 @@ impl Notation {
                         (lo.min(x), hi.max(x))
                     });
                 let mean = v.iter().sum::<f64>() / v.len().max(1) as f64;
+                // A mean within the rounding error of its own sum (n ε max|v|)
+                // is 0: the mean of softmax's gradient, for one, is 0 in exact
+                // arithmetic and some 1e-20 in f64, whose digits depend on the
+                // order the matrix kernel of this CPU summed in.
+                let noise = v.len() as f64 * f64::EPSILON * lo.abs().max(hi.abs());
+                let mean = if mean.abs() <= noise { 0.0 } else { mean };
                 let text = format!(
                     "{} values in {}, from {} to {}, mean {}",
                     v.len(),
