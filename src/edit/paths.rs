@@ -1,4 +1,4 @@
-//! A spec's relative references (its data CSV, the editor's schema line)
+//! A spec's relative references (its data and test CSVs, the editor's schema line)
 //! kept pointing at the same files when its text is written to another
 //! folder (`bpc train -o`, `bpc key -o`, `bpc handout`).
 
@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::{Edits, yaml_string};
 use crate::diag::Span;
-use crate::spec::Spec;
+use crate::spec::{Spec, TestDef};
 
 /// The path of the file `target` as seen from the folder `from` (both
 /// absolute): relative when they share a root, else `target` itself.
@@ -56,14 +56,22 @@ fn schema_modeline(text: &str) -> Option<Span> {
 }
 
 /// Edits that keep a spec's relative references naming the same files when
-/// its text is written at `to` instead of `from`: the data CSV and the
-/// editor's schema line. URLs and absolute paths are left alone.
+/// its text is written at `to` instead of `from`: the data CSV, the test CSV
+/// (`data.test: FILE.csv`) and the editor's schema line. URLs and absolute
+/// paths are left alone.
 pub fn relocate(spec: &Spec, from: &Path, to: &Path, edits: &mut Edits) {
     let text: &str = &spec.source.text;
-    if let Some(csv) = spec.data.as_ref().and_then(|d| d.value.csv.as_ref())
+    let data = spec.data.as_ref().map(|d| &d.value);
+    if let Some(csv) = data.and_then(|d| d.csv.as_ref())
         && let Some(moved) = moved_reference(from, to, &csv.value)
     {
         edits.replace(csv.span, yaml_string(&moved));
+    }
+    if let Some(test) = data.and_then(|d| d.test.as_ref())
+        && let TestDef::Csv(file) = &test.value
+        && let Some(moved) = moved_reference(from, to, file)
+    {
+        edits.replace(test.span, yaml_string(&moved));
     }
     if let Some(span) = schema_modeline(text) {
         let path = &text[span.start..span.end];
@@ -72,5 +80,42 @@ pub fn relocate(spec: &Spec, from: &Path, to: &Path, edits: &mut Edits) {
         {
             edits.replace(span, moved);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Source;
+
+    #[test]
+    fn relocate_moves_the_data_the_test_csv_and_the_schema_line() {
+        // Real files: a reference is moved only when it names one.
+        let root = std::env::temp_dir().join(format!("bpc-relocate-{}", std::process::id()));
+        let specs = root.join("specs");
+        std::fs::create_dir_all(specs.join("sub")).unwrap();
+        std::fs::create_dir_all(root.join("schema")).unwrap();
+        for f in ["specs/d.csv", "specs/t.csv", "schema/bpc-spec.json"] {
+            std::fs::write(root.join(f), "").unwrap();
+        }
+        let text = "# yaml-language-server: $schema=../schema/bpc-spec.json\n\
+                    params: { w: 1 }\ninputs: { x: [0], y: [0] }\nnodes:\n  l: mse(x, y)\n\
+                    output: l\ndata: { csv: d.csv, columns: { x: [a], y: [b] }, test: t.csv }\n";
+        let spec = crate::spec::parse(&Source::new("s.yaml", text.to_string())).unwrap();
+        let (from, to) = (specs.join("s.yaml"), specs.join("sub/s.yaml"));
+        let mut edits = Edits::default();
+        relocate(&spec, &from, &to, &mut edits);
+        let moved = edits.apply(text);
+        assert!(
+            moved.starts_with("# yaml-language-server: $schema=../../schema/bpc-spec.json\n"),
+            "{moved}"
+        );
+        assert!(moved.contains("csv: ../d.csv,"), "{moved}");
+        assert!(moved.contains("test: ../t.csv }"), "{moved}");
+        // Written back where it was, nothing changes.
+        let mut edits = Edits::default();
+        relocate(&spec, &from, &from, &mut edits);
+        assert_eq!(edits.apply(text), text);
+        std::fs::remove_dir_all(&root).unwrap();
     }
 }
