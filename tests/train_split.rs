@@ -149,3 +149,27 @@ fn bad_splits_are_errors_at_their_line() {
         assert!(err.contains("s.yaml:10:9"), "{value}: {err}");
     }
 }
+
+/// A test CSV without a column that `columns` names is an error at the
+/// `test:` line naming the file and the column (`bpc run` does not read the
+/// test rows, so only `bpc train` finds it).
+#[test]
+fn a_test_csv_missing_a_column_is_an_error_at_its_line() {
+    let dir = std::env::temp_dir().join(format!("bpc-split-columns-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("train.csv"), "a,b\n1,2\n3,6\n").unwrap();
+    std::fs::write(dir.join("other.csv"), "a,c\n4,8\n").unwrap();
+    let spec = dir.join("s.yaml");
+    std::fs::write(
+        &spec,
+        "params:\n  w: 0\nnodes:\n  pred: mul(x, w)\n  loss: mse(pred, y)\noutput: loss\n\
+         data:\n  csv: train.csv\n  columns: { x: a, y: b }\n  test: other.csv\n",
+    )
+    .unwrap();
+    let (code, out, err) = bpc(&["train", spec.to_str().unwrap()]);
+    assert_eq!((code, out.as_str()), (2, ""), "{err}");
+    assert!(err.contains("other.csv` has no column `b`"), "{err}");
+    assert!(err.contains("s.yaml:10:9"), "{err}");
+    assert!(err.contains("its first line names 2 columns"), "{err}");
+}
