@@ -1,29 +1,11 @@
 //! `bpc train`: the loop, the optimizers' first steps, the trained file, the
-//! data errors. Every command runs in-process through `cli::run`.
+//! data errors. Every command runs in-process (`common::bpc`).
 
 use std::path::{Path, PathBuf};
 
-use bpc::cmd;
-use bpc::session::Io;
+mod common;
 
-/// Runs `bpc ARGS`; returns (exit code, stdout, stderr).
-fn bpc(args: &[&str]) -> (u8, String, String) {
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = {
-        let mut io = Io {
-            out: &mut out,
-            err: &mut err,
-            color: false,
-            tty: false,
-        };
-        cmd::run(std::iter::once("bpc").chain(args.iter().copied()), &mut io)
-    };
-    (
-        code,
-        String::from_utf8_lossy(&out).into_owned(),
-        String::from_utf8_lossy(&err).into_owned(),
-    )
-}
+use common::bpc;
 
 /// A fresh directory for one test.
 fn scratch(name: &str) -> PathBuf {

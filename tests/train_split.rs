@@ -2,27 +2,9 @@
 //! on a spec with known numbers, the test curves in the log, the history,
 //! the plot and the trained file, and the errors of bad splits.
 
-use bpc::cmd;
-use bpc::session::Io;
+mod common;
 
-/// Runs `bpc ARGS` in-process; returns (exit code, stdout, stderr).
-fn bpc(args: &[&str]) -> (u8, String, String) {
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = {
-        let mut io = Io {
-            out: &mut out,
-            err: &mut err,
-            color: false,
-            tty: false,
-        };
-        cmd::run(std::iter::once("bpc").chain(args.iter().copied()), &mut io)
-    };
-    (
-        code,
-        String::from_utf8_lossy(&out).into_owned(),
-        String::from_utf8_lossy(&err).into_owned(),
-    )
-}
+use common::bpc;
 
 /// The epoch numbers of the per-epoch lines.
 fn logged_epochs(out: &str) -> Vec<u64> {
