@@ -22,6 +22,9 @@ const REJECTED: &[&str] = &[
     "bad_name",                 // 1x, my-input: names are identifiers
     "boolean_word",             // shuffle: yes is a string (YAML 1.2), not a boolean
     "bool_value",               // a value is a number, a list or an init
+    "data_test_boolean",        // test is a fraction, a CSV file or (inline) a list
+    "data_test_csv_inline",     // with inline data, test is a fraction or a list
+    "data_test_fraction",       // a fraction is between 0 and 1
     "decimal_comma",            // mul(x, 1,5): the call pattern counts three arguments
     "empty",                    // an empty file is not a mapping
     "init_negative_shape",      // shape entries are >= 0
@@ -50,6 +53,10 @@ const REJECTED: &[&str] = &[
 /// Fixtures whose mistake needs more than a schema can say: it accepts them
 /// (bpc reports them). Each reason says why.
 const ACCEPTED: &[(&str, &str)] = &[
+    (
+        "data_test_all_rows",
+        "whether a fraction leaves rows to train on depends on how many rows there are",
+    ),
     (
         "op_index_out_of_range",
         "a position against a size known only from the graph's shapes",

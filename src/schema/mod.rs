@@ -259,7 +259,7 @@ fn data() -> Json {
             "properties": {
                 "test": {
                     "description": "Rows held out of training: a fraction like 0.2, chosen by train.seed (a list is the rows of an input named `test`).",
-                    "anyOf": [fraction, { "$ref": "#/$defs/value" }]
+                    "anyOf": [fraction, { "allOf": [{ "type": "array" }, { "$ref": "#/$defs/value" }] }]
                 }
             },
             "propertyNames": { "pattern": anchored(NAME_PATTERN) },
