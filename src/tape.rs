@@ -8,8 +8,9 @@
 //! [`forward_run`] and [`backward_run`] evaluate in one loop each, and
 //! single tensor steps, which `eval` evaluates as before. The
 //! arithmetic is the ops' own ([`Map::forward_scalar`],
-//! [`Map::backward_scalar`]), in the same order as step by step, so the
-//! results are the same bits.
+//! [`Map::backward_reading`], which is [`Map::backward_scalar`] reading its
+//! numbers on demand), in the same order as step by step, so the results are
+//! the same bits.
 
 use std::ops::Range;
 
@@ -232,9 +233,14 @@ pub fn backward_run(
             continue;
         }
         let g = grads[e.out as usize];
-        let (a, b) = (vals[e.a as usize], vals[e.b as usize]);
-        let y = vals[e.out as usize];
-        let (ga, gb) = maps[e.code as usize].backward_scalar(a, b, y, g);
+        // Each op reads only the numbers its derivative needs: `add` none,
+        // so it costs no load from the random slot of an argument.
+        let (ga, gb) = maps[e.code as usize].backward_reading(
+            || vals[e.a as usize],
+            || vals[e.b as usize],
+            || vals[e.out as usize],
+            g,
+        );
         if e.wants & 1 != 0 {
             grads[e.a as usize] += ga;
             if !ga.is_finite() && first.is_none() {
