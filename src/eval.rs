@@ -4,7 +4,11 @@
 //! This is the hot loop. Scalar steps never touch the heap; nothing here
 //! hashes, allocates for scalars, or sees petgraph.
 
+mod backward;
+
 use smallvec::SmallVec;
+
+pub use backward::{Walk, backward, backward_with};
 
 use crate::op::Op;
 use crate::plan::{Plan, Slot, Step};
@@ -159,124 +163,6 @@ fn from_numbers(numbers: &[f64], values: &mut [Value]) {
     }
 }
 
-/// The reverse walk: seeds d output / d output with ones, then walks the steps
-/// backwards, adding each step's contribution to its arguments' gradients.
-/// `grads` is resized and zeroed to the values' shapes (reusing its buffers).
-pub fn backward(plan: &Plan, values: &Values, grads: &mut Grads) -> Option<NonFinite> {
-    let tape = plan.tape();
-    // Scalar slots' values and gradients live in the tape's f64 arrays while
-    // the walk runs (their value slots are written at the end).
-    let mut scratch = tape.has_scalar_runs().then(|| plan.scratch().take());
-    match &scratch {
-        // The results of scalar steps are written whole at the end.
-        Some(_) if grads.len() == values.len() => {
-            zero_tensors(values, grads, &tape.scalar_out);
-        }
-        _ => zero_like(values, grads, scratch.is_none()),
-    }
-    let out = plan.output;
-    grads[out] = Value::full(values[out].shape(), 1.0);
-    let mut first = None;
-    if let Some(s) = &mut scratch {
-        // The numbers the forward pass left, unless `values` is another
-        // buffer than the one it filled.
-        let this = Some((values.as_ptr() as usize, values.len()));
-        if s.filled_from != this || s.vals.len() != values.len() {
-            s.vals.resize(values.len(), 0.0);
-            to_numbers(values, &mut s.vals);
-        }
-        s.grads.clear();
-        s.grads.resize(values.len(), 0.0);
-        if let Value::Scalar(_) = values[out] {
-            s.grads[out.index()] = 1.0;
-        }
-    }
-    for run in tape.runs.iter().rev() {
-        match run {
-            Run::Scalar(range) => {
-                let mut bad = None;
-                let s = scratch.as_mut().expect("scratch for a scalar run");
-                tape::backward_run(tape, range.clone(), &s.vals, &mut s.grads, &mut bad);
-                note(&mut first, Pass::Backward, bad);
-            }
-            Run::Tensor(i) => {
-                let step = &plan.steps[*i];
-                if let Some(s) = &scratch {
-                    for &slot in std::iter::once(&step.out).chain(step.args()) {
-                        if let Value::Scalar(_) = values[slot] {
-                            grads[slot] = Value::Scalar(s.grads[slot.index()]);
-                        }
-                    }
-                }
-                let g = grads.take(step.out);
-                let args = arg_refs(step, values);
-                let out = &values[step.out];
-                // First, contributions the op can add straight into the gradient
-                // buffer (no temporary); the rest through the allocating rule.
-                let mut rest: SmallVec<[bool; 3]> = SmallVec::from_slice(step.wants());
-                for (k, want) in rest.iter_mut().enumerate() {
-                    if !*want {
-                        continue;
-                    }
-                    let slot = step.args()[k];
-                    let mut acc = grads.take(slot);
-                    if step.op.accumulate_grad(k, &args, out, &g, &mut acc) {
-                        *want = false;
-                        record(&mut first, Pass::Backward, slot, Some(step.out), &acc);
-                    }
-                    grads[slot] = acc;
-                }
-                let contribs = if rest.contains(&true) {
-                    step.op.backward(&args, out, &g, &rest)
-                } else {
-                    Vec::new()
-                };
-                grads[step.out] = g;
-                for (k, c) in contribs.into_iter().enumerate() {
-                    let Some(c) = c else { continue };
-                    let slot = step.args()[k];
-                    record(&mut first, Pass::Backward, slot, Some(step.out), &c);
-                    grads[slot].add_assign(&c);
-                }
-                if let Some(s) = &mut scratch {
-                    for &slot in step.args() {
-                        if let Value::Scalar(x) = &grads[slot] {
-                            s.grads[slot.index()] = *x;
-                        }
-                    }
-                }
-            }
-        }
-    }
-    if let Some(s) = scratch {
-        let grads = grads.as_mut_vec();
-        for (i, (g, x)) in grads.iter_mut().zip(&s.grads).enumerate() {
-            if tape.scalar_out.get(i) == Some(&true) {
-                *g = Value::Scalar(*x);
-            } else if let Value::Scalar(y) = g {
-                *y = *x;
-            }
-        }
-        plan.scratch().put(s);
-    }
-    first
-}
-
-/// [`zero_like`] for gradient buffers of the right length, leaving the
-/// slots of `scalar_out` alone (the caller writes them whole).
-fn zero_tensors(values: &Values, grads: &mut Grads, scalar_out: &[bool]) {
-    let grads = grads.as_mut_vec();
-    for (i, (g, v)) in grads.iter_mut().zip(values.iter()).enumerate() {
-        if scalar_out.get(i) == Some(&true) {
-            continue;
-        }
-        match (g, v) {
-            (Value::Tensor(a), Value::Tensor(b)) if a.shape() == b.shape() => a.fill(0.0),
-            (g, v) => *g = Value::full(v.shape(), 0.0),
-        }
-    }
-}
-
 /// Keeps the first non-finite number a tape run found, unless one was found already.
 fn note(first: &mut Option<NonFinite>, pass: Pass, bad: Option<tape::Bad>) {
     if let (None, Some(b)) = (&first, bad) {
@@ -302,27 +188,6 @@ fn record(first: &mut Option<NonFinite>, pass: Pass, slot: Slot, from: Option<Sl
             index,
             value,
         });
-    }
-}
-
-/// Resizes `grads` to match `values` and sets every element to zero (every
-/// element of the tensors, and the scalars too when `scalars`).
-fn zero_like(values: &Values, grads: &mut Grads, scalars: bool) {
-    let grads = grads.as_mut_vec();
-    grads.truncate(values.len());
-    for (g, v) in grads.iter_mut().zip(values.iter()) {
-        match (g, v) {
-            (Value::Scalar(x), Value::Scalar(_)) => {
-                if scalars {
-                    *x = 0.0;
-                }
-            }
-            (Value::Tensor(a), Value::Tensor(b)) if a.shape() == b.shape() => a.fill(0.0),
-            (g, v) => *g = Value::full(v.shape(), 0.0),
-        }
-    }
-    for v in values.iter().skip(grads.len()) {
-        grads.push(Value::full(v.shape(), 0.0));
     }
 }
 

@@ -60,9 +60,55 @@ impl Shared {
 pub fn matmul_into(
     a: ArrayView2<'_, f64>,
     b: ArrayView2<'_, f64>,
-    mut dst: ArrayViewMut2<'_, f64>,
+    dst: ArrayViewMut2<'_, f64>,
     accumulate: bool,
 ) -> bool {
+    product(a, b, dst, if accumulate { Dst::Add } else { Dst::Set })
+}
+
+/// A gradient product: `dst += a @ b`, or, when `overwrite`, `dst = 0 + a @ b`
+/// without reading `dst` (the same bits as zeroing it and adding: the
+/// kernel's sums start from +0, so none is -0, and adding it to +0 changes
+/// nothing). Returns `false` (leaving `dst` alone) when the shapes do not fit.
+pub fn matmul_grad(
+    a: ArrayView2<'_, f64>,
+    b: ArrayView2<'_, f64>,
+    mut dst: ArrayViewMut2<'_, f64>,
+    overwrite: bool,
+) -> bool {
+    let ((m, k), (k2, n)) = (a.dim(), b.dim());
+    if !overwrite || k != k2 || dst.dim() != (m, n) {
+        return product(a, b, dst, Dst::Add);
+    }
+    // Only the blocked microkernel path is known to start its sums from +0;
+    // anything else is cleared and added to.
+    let blocked = m.saturating_mul(k).saturating_mul(n) >= SMALL && k > 2 && m > 1 && n > 1;
+    if blocked && m * n > 256 {
+        product(a, b, dst, Dst::Write)
+    } else {
+        dst.fill(0.0);
+        product(a, b, dst, Dst::Add)
+    }
+}
+
+/// What a product does with its destination.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Dst {
+    /// `dst = a @ b`.
+    Set,
+    /// `dst += a @ b`.
+    Add,
+    /// `dst = a @ b` by the blocked kernel only (its sums start from +0).
+    Write,
+}
+
+fn product(
+    a: ArrayView2<'_, f64>,
+    b: ArrayView2<'_, f64>,
+    mut dst: ArrayViewMut2<'_, f64>,
+    mode: Dst,
+) -> bool {
+    let accumulate = mode == Dst::Add;
     let ((m, k), (k2, n)) = (a.dim(), b.dim());
     if k != k2 || dst.dim() != (m, n) {
         return false;

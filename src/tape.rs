@@ -155,6 +155,11 @@ pub struct Scratch {
     /// The value buffer (address, length) whose scalars `vals` holds, as the
     /// last forward pass left them.
     pub filled_from: Option<(usize, usize)>,
+    /// By slot: what the last reverse walk left in its gradient buffer
+    /// (`eval`'s lazy zeroing; see `eval::backward_with`).
+    pub grad_state: Vec<u8>,
+    /// The gradient buffer (address, length) `grad_state` describes.
+    pub grads_of: Option<(usize, usize)>,
 }
 
 /// A plan's [`Scratch`], kept between evaluations (training and repeated

@@ -10,7 +10,7 @@
 use ndarray::{ArrayView2, ArrayViewMut2, Ix2, Zip};
 
 use super::Op;
-use crate::matmul::matmul_into;
+use crate::matmul::{matmul_grad, matmul_into};
 use crate::tensor::Value;
 
 /// True when broadcasting shapes `a` and `b` gives exactly `out` (NumPy's
@@ -54,6 +54,16 @@ impl Op {
             let (a, b) = (args[0], args.get(1).copied().unwrap_or(&zero));
             if !broadcasts_to(a.shape(), b.shape(), o.shape()) {
                 return false;
+            }
+            // A unary op over a contiguous tensor: one plain loop.
+            if let (1, Value::Tensor(x)) = (args.len(), a)
+                && x.shape() == o.shape()
+                && let (Some(xs), Some(os)) = (x.as_slice(), o.as_slice_mut())
+            {
+                for (o, &x) in os.iter_mut().zip(xs) {
+                    *o = m.forward_scalar(x, 0.0);
+                }
+                return true;
             }
             let (av, bv) = (a.view(), b.view());
             let (Some(a), Some(b)) = (av.broadcast(o.raw_dim()), bv.broadcast(o.raw_dim())) else {
@@ -105,6 +115,21 @@ impl Op {
         g: &Value,
         acc: &mut Value,
     ) -> bool {
+        self.add_grad(k, args, out, g, acc, false)
+    }
+
+    /// [`Op::accumulate_grad`]; when `overwrite`, `acc` holds anything (a
+    /// stale buffer of the right shape) and is set to `0 + contribution`,
+    /// the same bits as clearing it and adding, without reading it.
+    pub fn add_grad(
+        &self,
+        k: usize,
+        args: &[&Value],
+        out: &Value,
+        g: &Value,
+        acc: &mut Value,
+        overwrite: bool,
+    ) -> bool {
         if acc.shape() != args[k].shape() {
             return false;
         }
@@ -114,6 +139,26 @@ impl Op {
             };
             if acc.shape() != out.shape() || g.shape() != out.shape() {
                 return false;
+            }
+            // `0 + d` is d but for the sign of a zero, as clearing then adding gives.
+            let put = |acc: &mut f64, d: f64| {
+                if overwrite {
+                    *acc = d + 0.0;
+                } else {
+                    *acc += d;
+                }
+            };
+            // A unary op over contiguous tensors: one plain loop.
+            if let (1, Value::Tensor(x), Value::Tensor(o), Value::Tensor(gt)) =
+                (args.len(), args[0], out, g)
+                && let (Some(xs), Some(os), Some(gs)) = (x.as_slice(), o.as_slice(), gt.as_slice())
+                && let Some(accs) = acc.as_slice_mut()
+                && xs.len() == accs.len()
+            {
+                for (((acc, &x), &o), &g) in accs.iter_mut().zip(xs).zip(os).zip(gs) {
+                    put(acc, m.backward_scalar(x, 0.0, o, g).0);
+                }
+                return true;
             }
             let zero = Value::Scalar(0.0);
             let (a, b) = (args[0], args.get(1).copied().unwrap_or(&zero));
@@ -129,7 +174,7 @@ impl Op {
                 .and(&gv)
                 .for_each(|acc, &x, &y, &o, &g| {
                     let (da, db) = m.backward_scalar(x, y, o, g);
-                    *acc += if k == 0 { da } else { db };
+                    put(acc, if k == 0 { da } else { db });
                 });
             return true;
         }
@@ -144,7 +189,7 @@ impl Op {
                 if acc.dim() != (gm.nrows(), b.nrows()) || gm.ncols() != b.ncols() {
                     return false;
                 }
-                matmul_into(gm, b.t(), acc, true)
+                matmul_grad(gm, b.t(), acc, overwrite)
             }
             // d/dB (A B) = Aᵀ G, added with one multiply-add
             (Op::Matmul | Op::Affine, 1) => {
@@ -156,7 +201,7 @@ impl Op {
                 if acc.dim() != (a.ncols(), gm.ncols()) || a.nrows() != gm.nrows() {
                     return false;
                 }
-                matmul_into(a.t(), gm, acc, true)
+                matmul_grad(a.t(), gm, acc, overwrite)
             }
             // d/db (xW + b) = 1: g summed over the rows, as `unbroadcast` sums
             // them (row after row from zero), then added.
@@ -174,12 +219,18 @@ impl Op {
                 }
                 for (j, acc) in acc.iter_mut().enumerate() {
                     let s = gs.iter().skip(j).step_by(n).fold(0.0, |s, &x| s + x);
-                    *acc += s;
+                    if overwrite {
+                        *acc = s + 0.0;
+                    } else {
+                        *acc += s;
+                    }
                 }
                 true
             }
             // d/dz cross_entropy = (softmax z - onehot t) g / N, per row.
-            (Op::CrossEntropy, 0) => super::loss::cross_entropy_grad_into(args[0], args[1], g, acc),
+            (Op::CrossEntropy, 0) => {
+                super::loss::cross_entropy_grad_into(args[0], args[1], g, acc, overwrite)
+            }
             _ => false,
         }
     }
@@ -258,6 +309,79 @@ mod tests {
                 } else {
                     assert_eq!(acc, start, "{op:?} arg {k}: a refusal leaves acc alone");
                 }
+            }
+        }
+    }
+
+    /// Overwriting a stale buffer gives exactly the bits of clearing it and
+    /// adding: every kernel with an overwrite mode, large products (the
+    /// blocked kernel, cut into blocks) and small ones, with zeros and
+    /// negative numbers about so that -0 products occur.
+    #[test]
+    fn overwriting_gives_the_bits_of_clearing_then_adding() {
+        let signed = |shape: &[usize], seed: f64| {
+            let n: usize = shape.iter().product();
+            let data = (0..n)
+                .map(|i| {
+                    let x = ((i as f64 + seed) * 1.3).sin();
+                    // A third of the elements are zero (of either sign).
+                    if i % 3 == 0 { 0.0 * x } else { x }
+                })
+                .collect();
+            Value::from_array(crate::tensor::Array::from_shape_vec(shape, data).unwrap())
+        };
+        let labels = |n: usize| {
+            let t = (0..n).map(|i| (i % 10) as f64).collect();
+            Value::from_array(crate::tensor::Array::from_shape_vec(&[n][..], t).unwrap())
+        };
+        let cases: Vec<(Op, Vec<Value>)> = vec![
+            (
+                Op::Map(super::super::Map::Sigmoid),
+                vec![signed(&[7, 9], 1.0)],
+            ),
+            (
+                Op::Map(super::super::Map::Mul),
+                vec![signed(&[7, 9], 1.0), signed(&[7, 9], 2.0)],
+            ),
+            (Op::Matmul, vec![signed(&[3, 4], 1.0), signed(&[4, 5], 2.0)]),
+            (
+                Op::Matmul,
+                vec![signed(&[40, 30], 1.0), signed(&[30, 70], 2.0)],
+            ),
+            (
+                Op::Matmul,
+                vec![signed(&[784, 64], 3.0), signed(&[64, 128], 4.0)],
+            ),
+            (
+                Op::Affine,
+                vec![
+                    signed(&[64, 784], 5.0),
+                    signed(&[784, 128], 6.0),
+                    signed(&[128], 7.0),
+                ],
+            ),
+            (Op::CrossEntropy, vec![signed(&[64, 10], 8.0), labels(64)]),
+        ];
+        for (op, args) in cases {
+            let refs: Vec<&Value> = args.iter().collect();
+            let out = op.forward(&refs);
+            let g = if out.shape().is_empty() {
+                Value::Scalar(0.5)
+            } else {
+                signed(out.shape(), 11.0)
+            };
+            for (k, arg) in args.iter().enumerate() {
+                let mut added = Value::full(arg.shape(), 0.0);
+                if !op.add_grad(k, &refs, &out, &g, &mut added, false) {
+                    continue;
+                }
+                let mut written = Value::full(arg.shape(), f64::NAN);
+                assert!(op.add_grad(k, &refs, &out, &g, &mut written, true));
+                let same = added
+                    .iter()
+                    .zip(written.iter())
+                    .all(|(x, y)| x.to_bits() == y.to_bits());
+                assert!(same, "{op:?} arg {k}");
             }
         }
     }

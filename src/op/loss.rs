@@ -203,13 +203,15 @@ pub(super) fn cross_entropy_backward(
 }
 
 /// Adds [`cross_entropy_backward`]'s logits gradient for class indices into
-/// `acc` without allocating (the same arithmetic per element, then `+=`).
+/// `acc` without allocating (the same arithmetic per element, then `+=`;
+/// when `overwrite`, `acc` is set to `0 + d` without being read).
 /// `false`, leaving `acc` alone, for other layouts and one-hot targets.
 pub(super) fn cross_entropy_grad_into(
     logits: &Value,
     target: &Value,
     g: &Value,
     acc: &mut Value,
+    overwrite: bool,
 ) -> bool {
     let (Some((n, c)), Some(g)) = (rows_cols(logits.shape()), super::kernels::scalar_of(g)) else {
         return false;
@@ -235,7 +237,11 @@ pub(super) fn cross_entropy_grad_into(
                 Some(_) => scale * (v - m - lse).exp(),
                 None => f64::NAN,
             };
-            *out += d;
+            if overwrite {
+                *out = d + 0.0;
+            } else {
+                *out += d;
+            }
         }
     }
     true

@@ -269,12 +269,13 @@ impl Map {
 /// σ(x) = 1/(1 + e^-x), computed without overflow for large |x|.
 #[inline]
 fn sigmoid(x: f64) -> f64 {
-    if x >= 0.0 {
-        1.0 / (1.0 + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (1.0 + e)
-    }
+    // 1 / (1 + e^-x) for x >= 0, e^x / (1 + e^x) below (no overflow either
+    // way), with selects around one exp rather than two branches, which a
+    // tensor of mixed signs mispredicts half the time. The same bits.
+    let pos = x >= 0.0;
+    let e = (if pos { -x } else { x }).exp();
+    let num = if pos { 1.0 } else { e };
+    num / (1.0 + e)
 }
 
 /// sign x: 1, -1, 0 at 0, NaN for NaN.

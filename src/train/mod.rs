@@ -253,9 +253,21 @@ pub fn fit_tested(
                 a.right += right;
                 a.total += total;
             }
-            let back = eval::backward(plan, &values, &mut grads);
-            if let Some(nf) = back
-                && params.iter().any(|&p| grads[p].first_nonfinite().is_some())
+            // Only the params' gradients decide anything: the walk scans
+            // nothing, then they are checked; when one is not finite the walk
+            // runs again with the scan, to name the first non-finite slot.
+            let walk = eval::Walk {
+                scan: false,
+                again: true,
+            };
+            eval::backward_with(plan, &values, &mut grads, walk);
+            if params.iter().any(|&p| grads[p].first_nonfinite().is_some())
+                && let Some(nf) = eval::backward_with(
+                    plan,
+                    &values,
+                    &mut grads,
+                    eval::Walk { scan: true, ..walk },
+                )
             {
                 return Err(Diverged {
                     epoch,

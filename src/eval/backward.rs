@@ -1,0 +1,249 @@
+//! The reverse walk, with lazy zeroing: a tensor gradient buffer is not
+//! cleared before the walk; the first contribution to it overwrites it (a
+//! kernel that writes `0 + x` directly, so the same bits as clearing then
+//! adding), and whatever no contribution reached is cleared at the end. In
+//! training (`Walk::again`) a buffer the previous walk of the same plan left
+//! at zero, because no step contributes to it (the data's gradients), is not
+//! touched at all.
+
+use smallvec::SmallVec;
+
+use super::{NonFinite, Pass, arg_refs, note, record};
+use crate::plan::Plan;
+use crate::slots::{Grads, Values};
+use crate::tape::{self, Run};
+use crate::tensor::Value;
+
+/// How [`backward_with`] runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Walk {
+    /// Scan every tensor contribution for non-finite numbers (scalars are
+    /// checked either way).
+    pub scan: bool,
+    /// `grads` is what the previous walk of this plan left, unchanged since:
+    /// gradients that no step contributes to are still zero and stay as
+    /// they are.
+    pub again: bool,
+}
+
+impl Walk {
+    /// Every contribution scanned, every buffer zeroed: [`backward`].
+    pub const FULL: Walk = Walk {
+        scan: true,
+        again: false,
+    };
+}
+
+// What a tensor gradient buffer holds during (and after) a walk.
+/// A scalar slot (handled as before: zeroed up front or by the tape).
+const SCALAR: u8 = 0;
+/// Last walk's numbers: the first contribution overwrites them.
+const STALE: u8 = 1;
+/// Zeros: contributions add.
+const ZERO: u8 = 2;
+/// A contribution was written: later ones add.
+const WRITTEN: u8 = 3;
+/// After a walk: zero because no contribution reached it.
+const LEFT_ZERO: u8 = 4;
+
+/// The reverse walk: seeds d output / d output with ones, then walks the steps
+/// backwards, adding each step's contribution to its arguments' gradients.
+/// `grads` is resized and zeroed to the values' shapes (reusing its buffers).
+pub fn backward(plan: &Plan, values: &Values, grads: &mut Grads) -> Option<NonFinite> {
+    backward_with(plan, values, grads, Walk::FULL)
+}
+
+/// [`backward`], scanning tensor contributions for non-finite numbers only
+/// when `walk.scan`, and trusting `grads` to be the previous walk's when
+/// `walk.again`. Gradients are the same bits either way.
+pub fn backward_with(
+    plan: &Plan,
+    values: &Values,
+    grads: &mut Grads,
+    walk: Walk,
+) -> Option<NonFinite> {
+    let tape = plan.tape();
+    // Scalar slots' values and gradients live in the tape's f64 arrays while
+    // the walk runs (their value slots are written at the end).
+    let scalar_runs = tape.has_scalar_runs();
+    let mut s = plan.scratch().take();
+    let this = Some((grads.as_ptr() as usize, values.len()));
+    let again = walk.again && s.grads_of == this && s.grad_state.len() == values.len();
+    prepare(values, grads, scalar_runs, &mut s.grad_state, again);
+    let state = &mut s.grad_state;
+    let out = plan.output;
+    grads[out] = Value::full(values[out].shape(), 1.0);
+    if !matches!(grads[out], Value::Scalar(_)) {
+        state[out.index()] = WRITTEN;
+    }
+    let mut first = None;
+    if scalar_runs {
+        // The numbers the forward pass left, unless `values` is another
+        // buffer than the one it filled.
+        let this = Some((values.as_ptr() as usize, values.len()));
+        if s.filled_from != this || s.vals.len() != values.len() {
+            s.vals.resize(values.len(), 0.0);
+            super::to_numbers(values, &mut s.vals);
+        }
+        s.grads.clear();
+        s.grads.resize(values.len(), 0.0);
+        if let Value::Scalar(_) = values[out] {
+            s.grads[out.index()] = 1.0;
+        }
+    }
+    for run in tape.runs.iter().rev() {
+        match run {
+            Run::Scalar(range) => {
+                let mut bad = None;
+                tape::backward_run(tape, range.clone(), &s.vals, &mut s.grads, &mut bad);
+                note(&mut first, Pass::Backward, bad);
+            }
+            Run::Tensor(i) => {
+                let step = &plan.steps[*i];
+                if scalar_runs {
+                    for &slot in std::iter::once(&step.out).chain(step.args()) {
+                        if let Value::Scalar(_) = values[slot] {
+                            grads[slot] = Value::Scalar(s.grads[slot.index()]);
+                        }
+                    }
+                }
+                let g = grads.take(step.out);
+                let args = arg_refs(step, values);
+                let out = &values[step.out];
+                // First, contributions the op can add (or, into a stale
+                // buffer, write) straight into the gradient buffer (no
+                // temporary); the rest through the allocating rule.
+                let mut rest: SmallVec<[bool; 3]> = SmallVec::from_slice(step.wants());
+                for (k, want) in rest.iter_mut().enumerate() {
+                    if !*want {
+                        continue;
+                    }
+                    let slot = step.args()[k];
+                    let mut acc = grads.take(slot);
+                    let st = &mut state[slot.index()];
+                    let overwrite = *st == STALE;
+                    if step.op.add_grad(k, &args, out, &g, &mut acc, overwrite) {
+                        *want = false;
+                        if *st != SCALAR {
+                            *st = WRITTEN;
+                        }
+                        if walk.scan || acc.as_scalar().is_some() {
+                            record(&mut first, Pass::Backward, slot, Some(step.out), &acc);
+                        }
+                    }
+                    grads[slot] = acc;
+                }
+                let contribs = if rest.contains(&true) {
+                    step.op.backward(&args, out, &g, &rest)
+                } else {
+                    Vec::new()
+                };
+                grads[step.out] = g;
+                for (k, c) in contribs.into_iter().enumerate() {
+                    let Some(c) = c else { continue };
+                    let slot = step.args()[k];
+                    if walk.scan || c.as_scalar().is_some() {
+                        record(&mut first, Pass::Backward, slot, Some(step.out), &c);
+                    }
+                    let st = &mut state[slot.index()];
+                    if *st == STALE {
+                        clear(&mut grads[slot]);
+                    }
+                    if *st != SCALAR {
+                        *st = WRITTEN;
+                    }
+                    grads[slot].add_assign(&c);
+                }
+                if scalar_runs {
+                    for &slot in step.args() {
+                        if let Value::Scalar(x) = &grads[slot] {
+                            s.grads[slot.index()] = *x;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // Buffers no contribution reached are zero.
+    for (g, st) in grads.as_mut_vec().iter_mut().zip(s.grad_state.iter_mut()) {
+        match *st {
+            STALE => {
+                clear(g);
+                *st = LEFT_ZERO;
+            }
+            ZERO => *st = LEFT_ZERO,
+            _ => {}
+        }
+    }
+    if scalar_runs {
+        let grads = grads.as_mut_vec();
+        for (i, (g, x)) in grads.iter_mut().zip(&s.grads).enumerate() {
+            if tape.scalar_out.get(i) == Some(&true) {
+                *g = Value::Scalar(*x);
+            } else if let Value::Scalar(y) = g {
+                *y = *x;
+            }
+        }
+    }
+    s.grads_of = Some((grads.as_ptr() as usize, values.len()));
+    plan.scratch().put(s);
+    first
+}
+
+/// Sets every element of a tensor to zero.
+fn clear(g: &mut Value) {
+    if let Value::Tensor(a) = g {
+        a.fill(0.0);
+    }
+}
+
+/// Resizes `grads` to match `values` and records in `state` what each
+/// buffer holds: scalars are set to zero (unless the tape writes them:
+/// `tape_scalars`), tensors of another shape are replaced by zeros, tensors
+/// of the right shape are left as they are (stale: the walk overwrites or
+/// clears them), except, when `again`, those the last walk left at zero.
+fn prepare(
+    values: &Values,
+    grads: &mut Grads,
+    tape_scalars: bool,
+    state: &mut Vec<u8>,
+    again: bool,
+) {
+    let grads = grads.as_mut_vec();
+    grads.truncate(values.len());
+    state.resize(values.len(), STALE);
+    for ((g, v), st) in grads.iter_mut().zip(values.iter()).zip(state.iter_mut()) {
+        *st = match (g, v) {
+            (Value::Scalar(x), Value::Scalar(_)) => {
+                if !tape_scalars {
+                    *x = 0.0;
+                }
+                SCALAR
+            }
+            (Value::Tensor(a), Value::Tensor(b)) if a.shape() == b.shape() => {
+                if again && *st == LEFT_ZERO {
+                    ZERO
+                } else {
+                    STALE
+                }
+            }
+            (g, v) => {
+                *g = Value::full(v.shape(), 0.0);
+                if matches!(g, Value::Scalar(_)) {
+                    SCALAR
+                } else {
+                    ZERO
+                }
+            }
+        };
+    }
+    for (v, st) in values.iter().zip(state.iter_mut()).skip(grads.len()) {
+        let g = Value::full(v.shape(), 0.0);
+        *st = if matches!(g, Value::Scalar(_)) {
+            SCALAR
+        } else {
+            ZERO
+        };
+        grads.push(g);
+    }
+}
