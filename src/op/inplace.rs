@@ -9,7 +9,7 @@
 
 use ndarray::{ArrayView2, ArrayViewMut2, Ix2, Zip};
 
-use super::Op;
+use super::{Map, Op};
 use crate::matmul::{matmul_grad, matmul_into};
 use crate::tensor::Value;
 
@@ -24,6 +24,22 @@ fn broadcasts_to(a: &[usize], b: &[usize], out: &[usize]) -> bool {
         let (x, y, o) = (dim(a, i), dim(b, i), dim(out, i));
         (x == o && (y == o || y == 1)) || (x == 1 && y == o)
     })
+}
+
+/// Elementwise ops that call a transcendental function (tens of cycles an
+/// element rather than one).
+fn costly(m: Map) -> bool {
+    matches!(
+        m,
+        Map::Exp
+            | Map::Log
+            | Map::Pow
+            | Map::Sin
+            | Map::Cos
+            | Map::Sigmoid
+            | Map::Tanh
+            | Map::Softplus
+    )
 }
 
 /// A 2-D view of `v`, if it is a matrix.
@@ -60,9 +76,14 @@ impl Op {
                 && x.shape() == o.shape()
                 && let (Some(xs), Some(os)) = (x.as_slice(), o.as_slice_mut())
             {
-                for (o, &x) in os.iter_mut().zip(xs) {
-                    *o = m.forward_scalar(x, 0.0);
-                }
+                // Ops with a transcendental function are worth threads from
+                // a few thousand elements; each element is computed alone.
+                let min = if costly(*m) { 2048 } else { 1 << 16 };
+                crate::par::chunks_mut(os, min, 8, &|start, chunk| {
+                    for (o, &x) in chunk.iter_mut().zip(&xs[start..]) {
+                        *o = m.forward_scalar(x, 0.0);
+                    }
+                });
                 return true;
             }
             let (av, bv) = (a.view(), b.view());

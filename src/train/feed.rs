@@ -59,10 +59,14 @@ impl Feed {
         if let Value::Tensor(a) = v
             && let Some(dst) = a.as_slice_mut()
         {
-            let w = self.width;
-            for (j, &r) in batch.iter().enumerate() {
-                dst[j * w..(j + 1) * w].copy_from_slice(&self.data[r * w..(r + 1) * w]);
-            }
+            let (w, data) = (self.width, &self.data);
+            // Whole rows per chunk, on threads for big batches.
+            crate::par::chunks_mut(dst, 1 << 14, w.max(1), &|start, chunk| {
+                let rows = batch.get(start / w.max(1)..).unwrap_or(&[]);
+                for (d, &r) in chunk.chunks_exact_mut(w.max(1)).zip(rows) {
+                    d.copy_from_slice(&data[r * w..(r + 1) * w]);
+                }
+            });
         }
     }
 }

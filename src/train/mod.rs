@@ -261,7 +261,7 @@ pub fn fit_tested(
                 again: true,
             };
             eval::backward_with(plan, &values, &mut grads, walk);
-            if params.iter().any(|&p| grads[p].first_nonfinite().is_some())
+            if params.iter().any(|&p| !finite(&grads[p]))
                 && let Some(nf) = eval::backward_with(
                     plan,
                     &values,
@@ -350,4 +350,17 @@ pub fn data_slots(plan: &Plan) -> Vec<Slot> {
         .filter_map(|n| plan.slot(n))
         .filter(|&s| plan.info(s).kind == Kind::Input && !plan.info(s).shape.is_empty())
         .collect()
+}
+
+/// True when every element of `v` is finite (big tensors on threads).
+fn finite(v: &Value) -> bool {
+    match v {
+        Value::Tensor(a) if a.len() >= 1 << 15 => match a.as_slice() {
+            Some(s) => !crate::par::any(s.len(), 1 << 14, &|r| {
+                crate::tensor::first_nonfinite(&s[r]).is_some()
+            }),
+            None => v.first_nonfinite().is_none(),
+        },
+        _ => v.first_nonfinite().is_none(),
+    }
 }

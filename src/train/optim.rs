@@ -115,6 +115,18 @@ impl Rule for Sgd {
     }
     fn update(&self, lr: f64, _t: u64, _bufs: &mut [Vec<f64>], p: &mut Value, g: &Value) {
         // PyTorch: param.add_(grad, alpha=-lr).
+        if let (Value::Tensor(pt), Value::Tensor(gt)) = (&mut *p, g)
+            && pt.shape() == gt.shape()
+            && let (Some(ps), Some(gs)) = (pt.as_slice_mut(), gt.as_slice())
+        {
+            // Big weights on threads (each element alone: the same bits).
+            crate::par::chunks_mut(ps, 1 << 14, 8, &|start, chunk| {
+                for (p, &g) in chunk.iter_mut().zip(&gs[start..]) {
+                    *p += -lr * g;
+                }
+            });
+            return;
+        }
         each(p, g, |_, p, g| *p += -lr * g);
     }
 }
