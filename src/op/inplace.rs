@@ -9,7 +9,7 @@
 
 use ndarray::{ArrayView2, ArrayViewMut2, Ix2, Zip};
 
-use super::{Map, Op};
+use super::Op;
 use crate::matmul::{matmul_grad, matmul_into};
 use crate::tensor::Value;
 
@@ -24,22 +24,6 @@ fn broadcasts_to(a: &[usize], b: &[usize], out: &[usize]) -> bool {
         let (x, y, o) = (dim(a, i), dim(b, i), dim(out, i));
         (x == o && (y == o || y == 1)) || (x == 1 && y == o)
     })
-}
-
-/// Elementwise ops that call a transcendental function (tens of cycles an
-/// element rather than one).
-fn costly(m: Map) -> bool {
-    matches!(
-        m,
-        Map::Exp
-            | Map::Log
-            | Map::Pow
-            | Map::Sin
-            | Map::Cos
-            | Map::Sigmoid
-            | Map::Tanh
-            | Map::Softplus
-    )
 }
 
 /// A 2-D view of `v`, if it is a matrix.
@@ -78,7 +62,7 @@ impl Op {
             {
                 // Ops with a transcendental function are worth threads from
                 // a few thousand elements; each element is computed alone.
-                let min = if costly(*m) { 2048 } else { 1 << 16 };
+                let min = if m.costly() { 2048 } else { 1 << 16 };
                 crate::par::chunks_mut(os, min, 8, &|start, chunk| {
                     for (o, &x) in chunk.iter_mut().zip(&xs[start..]) {
                         *o = m.forward_scalar(x, 0.0);

@@ -197,6 +197,22 @@ impl Map {
         }
     }
 
+    /// True for ops that call a transcendental function (tens of cycles an
+    /// element rather than one): worth threads from a few thousand elements.
+    pub(crate) fn costly(&self) -> bool {
+        matches!(
+            self,
+            Map::Exp
+                | Map::Log
+                | Map::Pow
+                | Map::Sin
+                | Map::Cos
+                | Map::Sigmoid
+                | Map::Tanh
+                | Map::Softplus
+        )
+    }
+
     /// The tensor forward: [`Map::forward_scalar`] over broadcast elements.
     pub(super) fn forward(&self, args: &[&Value]) -> Option<Value> {
         let f = |a, b| self.forward_scalar(a, b);
