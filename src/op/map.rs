@@ -197,6 +197,26 @@ impl Map {
         }
     }
 
+    /// [`Map::forward_scalar`] of a unary op over `xs` into `out` (as long):
+    /// the same bits, element by element. Sigmoid in two passes, so that
+    /// its division and selects run on whole vectors (the `exp` calls
+    /// cannot).
+    pub(crate) fn forward_slice(&self, xs: &[f64], out: &mut [f64]) {
+        if let Map::Sigmoid = self {
+            for (o, &x) in out.iter_mut().zip(xs) {
+                *o = (if x >= 0.0 { -x } else { x }).exp();
+            }
+            for (o, &x) in out.iter_mut().zip(xs) {
+                let e = *o;
+                *o = (if x >= 0.0 { 1.0 } else { e }) / (1.0 + e);
+            }
+            return;
+        }
+        for (o, &x) in out.iter_mut().zip(xs) {
+            *o = self.forward_scalar(x, 0.0);
+        }
+    }
+
     /// True for ops that call a transcendental function (tens of cycles an
     /// element rather than one): worth threads from a few thousand elements.
     pub(crate) fn costly(&self) -> bool {
@@ -288,6 +308,7 @@ fn sigmoid(x: f64) -> f64 {
     // 1 / (1 + e^-x) for x >= 0, e^x / (1 + e^x) below (no overflow either
     // way), with selects around one exp rather than two branches, which a
     // tensor of mixed signs mispredicts half the time. The same bits.
+    // (Map::forward_slice does the same in two passes.)
     let pos = x >= 0.0;
     let e = (if pos { -x } else { x }).exp();
     let num = if pos { 1.0 } else { e };
