@@ -92,8 +92,25 @@ fn the_fruit_page_shows_values_reacts_and_reports_errors() {
         b.eval("document.getElementById('compare').textContent"),
         json!("total_price 220 -> 330: +110 (gradient predicts 110 × 1 = +110)")
     );
-    // The picture of the README: wait for the relayout after the last change.
+    // Only numbers changed: that answer had the label texts, not the DOT
+    // (docs/serve.md, "Numbers only"), so it was the smaller one.
+    let sizes = b.eval(
+        "performance.getEntriesByType('resource').filter(r => r.name.endsWith('/api/run')).map(r => r.encodedBodySize)",
+    );
+    let sizes: Vec<u64> = sizes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_u64().unwrap())
+        .collect();
+    assert!(
+        sizes.len() >= 2 && sizes[sizes.len() - 1] < sizes[0],
+        "{sizes:?}"
+    );
+    // The picture of the README: wait for the relayout after the last change
+    // (the DOT put together again from the labels), which shows the same.
     std::thread::sleep(std::time::Duration::from_millis(800));
+    b.wait_for(&format!("{SVG_TEXT}.includes('|330|')"), 30);
     let shot = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/serve-fruit-n_X-3.png");
     b.screenshot(&shot);
 
@@ -298,18 +315,45 @@ fn redraw_latency_200_nodes() {
         b.wait_for(&format!("{count} >= {done}"), 120);
         std::thread::sleep(std::time::Duration::from_millis(300));
     }
-    // Each redraw with its parts: [path, total, request, table, graph].
+    // Each redraw with its parts: [path, total, request, table, graph, layout].
     let entries = b.eval(
-        "(() => { const m = n => performance.getEntriesByName(n); const [r, e, t, g] = ['bpc:redraw', 'bpc:evaluate', 'bpc:table', 'bpc:graph'].map(m); \
-         return r.map((x, i) => [x.detail, x.duration, e[i]?.duration, t[i]?.duration, g[i]?.duration]); })()",
+        "(() => { const m = n => performance.getEntriesByName(n); \
+         const [r, e, t, g, l] = ['bpc:redraw', 'bpc:evaluate', 'bpc:table', 'bpc:graph', 'bpc:layout'].map(m); \
+         return r.map((x, i) => [x.detail, x.duration, e[i]?.duration, t[i]?.duration, g[i]?.duration, l[i]?.duration]); })()",
     );
     let mut by: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
     for e in entries.as_array().unwrap() {
         let path = e[0].as_str().unwrap();
-        for (k, part) in ["", ".request", ".table", ".graph"].iter().enumerate() {
+        for (k, part) in ["", ".request", ".table", ".graph", ".layout"]
+            .iter()
+            .enumerate()
+        {
             by.entry(format!("{path}{part}"))
                 .or_default()
                 .push(e[k + 1].as_f64().unwrap_or(f64::NAN));
+        }
+    }
+    // The requests, by the browser's resource timing and the server's
+    // `Server-Timing`: the evaluation itself, and the server's whole part.
+    let requests = b.eval(
+        "performance.getEntriesByType('resource').filter(r => r.name.endsWith('/api/run')).map(r => \
+         [r.responseEnd - r.startTime, ...['work', 'total'].map(n => r.serverTiming.find(t => t.name === n)?.duration), \
+          r.responseEnd - r.responseStart, r.encodedBodySize])",
+    );
+    for e in requests.as_array().unwrap() {
+        for (k, part) in [
+            "fetch",
+            "fetch.work",
+            "fetch.server",
+            "fetch.body",
+            "fetch.kB",
+        ]
+        .iter()
+        .enumerate()
+        {
+            let x = e[k].as_f64().unwrap_or(f64::NAN);
+            let x = if k == 4 { x / 1000.0 } else { x };
+            by.entry(part.to_string()).or_default().push(x);
         }
     }
     println!("redraw latency on a 200-node graph (ms, input event to picture and table updated):");

@@ -14,6 +14,7 @@ use crate::plan::Plan;
 use crate::render::{self, dot};
 use crate::tensor::{Value, shape_text};
 
+use super::picture;
 use super::pipeline::diagnostics_json;
 
 /// Significant digits of the table's numbers (`bpc run`'s default).
@@ -24,11 +25,19 @@ const TABLE_ELEMS: usize = 12;
 const TABLE_WIDTH: usize = 48;
 
 /// `bpc run --format json`'s object, plus `exit` (the CLI's exit status),
-/// `dot` (what `bpc dot` writes), `rows` (each named slot's kind, op,
+/// `dot` (what `bpc dot` writes) and `dot_key` (its shape's key; when it is
+/// `known_dot`, the key of the picture the page shows, `dot` is null and
+/// `labels` has each node's label cells instead: [`picture`](super::picture)),
+/// `rows` (each named slot's kind, op,
 /// arguments, shape and table text), `compare` (with `set`: the output
 /// against the text's own values, and the change the gradient predicts, as
 /// `bpc run --set` prints it), `diagnostics` and `stderr`.
-pub fn run_json(plan: &Plan, ev: &Evaluation, compare: Option<&Comparison>) -> String {
+pub fn run_json(
+    plan: &Plan,
+    ev: &Evaluation,
+    compare: Option<&Comparison>,
+    known_dot: Option<&str>,
+) -> String {
     let base = render::json::render(plan, ev);
     let base = base.trim_end();
     let base = base.strip_suffix('}').unwrap_or(base);
@@ -64,12 +73,21 @@ pub fn run_json(plan: &Plan, ev: &Evaluation, compare: Option<&Comparison>) -> S
             })
         })
         .collect();
+    let dot = dot::render(plan, ev, dot::DotOptions::default());
+    let split = picture::split(&dot);
+    let (dot, labels) = if known_dot == Some(split.key.as_str()) {
+        (Json::Null, Json::Object(split.labels))
+    } else {
+        (Json::String(dot), Json::Null)
+    };
     let extra = json!({
         "exit": if ev.nonfinite.is_some() { 1 } else { 0 },
         "output_scalar": plan.output_is_scalar(),
         "description": plan.spec.description.as_deref().map(str::trim),
         "train": plan.spec.train.is_some(),
-        "dot": dot::render(plan, ev, dot::DotOptions::default()),
+        "dot": dot,
+        "dot_key": split.key,
+        "labels": labels,
         "rows": rows,
         "compare": compare.map(|c| json!({
             "line": c.line(PRECISION),

@@ -6,10 +6,11 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value as Json, json};
@@ -134,6 +135,10 @@ pub struct RunRequest {
     /// The page's request number: a newer one makes older ones stale.
     #[serde(default)]
     pub seq: u64,
+    /// The `dot_key` of the picture the page shows: when the graph's shape
+    /// is still that one, the answer has the label cells instead of the DOT.
+    #[serde(default)]
+    pub dot_key: Option<String>,
 }
 
 impl RunRequest {
@@ -160,6 +165,7 @@ impl RunRequest {
 /// `POST /api/run`: `bpc run --format json` of the text, with the DOT and
 /// the diagnostics.
 pub async fn run(State(state): State<Arc<AppState>>, body: Bytes) -> Answer {
+    let arrived = Instant::now();
     let req: RunRequest = parse(&body)?;
     spec_size(&req.spec)?;
     let file = req.resolve_file(&state)?;
@@ -171,6 +177,7 @@ pub async fn run(State(state): State<Arc<AppState>>, body: Bytes) -> Answer {
     }
     let st = state.clone();
     let work = move || {
+        let started = Instant::now();
         let stale = || {
             page.as_ref()
                 .is_some_and(|(c, seq)| st.generations.is_stale(c, *seq))
@@ -184,13 +191,13 @@ pub async fn run(State(state): State<Arc<AppState>>, body: Bytes) -> Answer {
             file: file.as_ref(),
             sets: &sets,
         };
-        match pipeline::evaluate(&st.roots, &input, &stale) {
+        let answer = match pipeline::evaluate(&st.roots, &input, &stale) {
             Ok(_) if stale() => Err(answer::superseded()),
             Ok((plan, ev)) => {
                 let compare = pipeline::compare(&plan, &ev, &input);
                 Ok(json_response(
                     StatusCode::OK,
-                    answer::run_json(&plan, &ev, compare.as_ref()),
+                    answer::run_json(&plan, &ev, compare.as_ref(), req.dot_key.as_deref()),
                 ))
             }
             Err(Stopped::Superseded) => Err(answer::superseded()),
@@ -198,9 +205,20 @@ pub async fn run(State(state): State<Arc<AppState>>, body: Bytes) -> Answer {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 answer::invalid_json(&d, &req.spec),
             )),
-        }
+        };
+        answer.map(|r| (r, started.elapsed()))
     };
-    blocking(&state, work).await?
+    let (mut response, work) = blocking(&state, work).await??;
+    // The server's part of the request, for the page's performance timeline.
+    let timing = format!(
+        "work;dur={:.2}, total;dur={:.2}",
+        work.as_secs_f64() * 1e3,
+        arrived.elapsed().as_secs_f64() * 1e3
+    );
+    if let Ok(v) = HeaderValue::from_str(&timing) {
+        response.headers_mut().insert("server-timing", v);
+    }
+    Ok(response)
 }
 
 /// The body of `POST /api/check`.

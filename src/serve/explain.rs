@@ -50,6 +50,7 @@ pub async fn explain(State(state): State<Arc<AppState>>, body: Bytes) -> Answer 
         set: req.set,
         client: None,
         seq: 0,
+        dot_key: None,
     };
     let file = run.resolve_file(&state)?;
     let st = state.clone();

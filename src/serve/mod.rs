@@ -15,6 +15,7 @@ pub mod api;
 pub mod assets;
 pub mod explain;
 pub mod guard;
+pub mod picture;
 pub mod pipeline;
 pub mod roots;
 pub mod save;

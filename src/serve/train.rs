@@ -105,6 +105,7 @@ pub async fn start(State(state): State<Arc<AppState>>, body: Bytes) -> Answer {
         set: req.set,
         client: None,
         seq: 0,
+        dot_key: None,
     };
     let file = run.resolve_file(&state)?;
     let st = state.clone();

@@ -36,15 +36,18 @@ export async function post(path, body, signal) {
 
 /**
  * Evaluates `spec` (with `set` values) as `bpc run`; resolves to {status, body},
- * or null when a newer evaluation replaced this one.
+ * or null when a newer evaluation replaced this one. With `dotKey` (the
+ * `dot_key` of the picture shown) a numbers-only change comes with the
+ * label cells instead of the DOT.
  */
-export async function run(spec, file, set) {
+export async function run(spec, file, set, dotKey) {
   const mine = ++seq;
   inflight?.abort();
   const ctl = new AbortController();
   inflight = ctl;
   const body = { spec, set, client, seq: mine };
   if (file) body.file = file;
+  if (dotKey) body.dot_key = dotKey;
   try {
     const r = await post("/api/run", body, ctl.signal);
     if (mine !== seq || r.body.superseded) return null;

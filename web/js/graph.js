@@ -24,25 +24,46 @@ function cellText(html) {
 }
 
 /**
- * Splits bpc's DOT into its structure (every line, with the texts of the
- * label cells left out) and each node's label texts in order.
+ * Splits bpc's DOT into its shape and each node's label cells (as the
+ * server does for `labels`, src/serve/picture.rs): `skeleton` is the text
+ * with the inner markup of every `<TD>` of a node's label left out, `pieces`
+ * the same as strings between [id, index] references to the cells, and
+ * `cells` maps each node id to its cells' inner markup, in order.
  */
 export function parseDot(dot) {
-  const labels = new Map();
-  const skeleton = [];
+  const cells = new Map();
+  const pieces = [];
+  let text = "";
   for (const line of dot.split("\n")) {
     const m = /^ {2}("(?:[^"\\]|\\.)*") \[(.*)\];$/.exec(line);
-    const at = m ? m[2].indexOf("label=<") : -1;
+    const at = m && m[2].endsWith(">") ? m[2].indexOf("label=<") : -1;
     if (at < 0) {
-      skeleton.push(line);
+      text += `${line}\n`;
       continue;
     }
-    const html = m[2].slice(at + 7, -1);
-    const texts = [...html.matchAll(/<TD>(.*?)<\/TD>/g)].map((c) => cellText(c[1]));
-    labels.set(unquote(m[1]), texts);
-    skeleton.push(line.replace(/<TD>.*?<\/TD>/g, "<TD></TD>"));
+    const id = unquote(m[1]);
+    const list = [];
+    const start = line.length - m[2].length - 2 + at + 7;
+    const end = line.length - 3;
+    let from = 0;
+    for (const c of line.slice(start, end).matchAll(/<TD>(.*?)<\/TD>/g)) {
+      const inner = start + c.index + 4;
+      pieces.push(text + line.slice(from, inner), [id, list.length]);
+      text = "";
+      list.push(c[1]);
+      from = inner + c[1].length;
+    }
+    text += `${line.slice(from)}\n`;
+    cells.set(id, list);
   }
-  return { skeleton: skeleton.join("\n"), labels };
+  pieces.push(text.slice(0, -1));
+  const skeleton = pieces.filter((p) => typeof p === "string").join("");
+  return { skeleton, pieces, cells };
+}
+
+/** The DOT again, from a shape's pieces and (new) cells. */
+export function rebuildDot(pieces, cells) {
+  return pieces.map((p) => (typeof p === "string" ? p : cells.get(p[0])[p[1]])).join("");
 }
 
 /**
@@ -82,6 +103,19 @@ function centerTexts(svg) {
   }
 }
 
+/**
+ * Sets an element's text; when it is one text node already, only that
+ * node's data changes (no node replaced, no layout object rebuilt).
+ */
+export function setText(el, text) {
+  const t = el.firstChild;
+  if (t !== null && t === el.lastChild && t.nodeType === Node.TEXT_NODE) {
+    if (t.data !== text) t.data = text;
+  } else if (el.textContent !== text) {
+    el.textContent = text;
+  }
+}
+
 export class Graph {
   /** @param {HTMLElement} box @param {HTMLElement} note */
   constructor(box, note) {
@@ -96,6 +130,10 @@ export class Graph {
     this.want = null;
     this.latest = null;
     this.skeleton = null;
+    this.pieces = null;
+    this.cells = null;
+    this.shape = null;
+    this.pending = false;
     this.nodes = null;
     this.current = null;
     this.idle = 0;
@@ -105,33 +143,65 @@ export class Graph {
   }
 
   /**
-   * Shows `dot`. Resolves to "patch" (texts replaced in the current picture),
-   * "layout" (a new picture), or null (a newer call replaced this one).
+   * The `dot_key` of the picture shown, for `/api/run` to answer with its
+   * label cells alone while the shape stays; null while none is shown or a
+   * picture of another shape is being laid out.
    */
-  async show(dot) {
-    this.latest = dot;
+  key() {
+    return this.nodes && !this.pending ? this.shape : null;
+  }
+
+  /**
+   * Shows an /api/run answer: its `dot`, or (`dot` null) its `labels` on the
+   * picture of shape `dot_key`. Resolves to "patch" (texts replaced in the
+   * current picture), "layout" (a new picture), "missing" (the labels do not
+   * fit the picture shown: ask again for the DOT), or null (a newer call
+   * replaced this one).
+   */
+  async show(result) {
+    const token = {};
+    this.latest = token;
     clearTimeout(this.idle);
-    const parsed = parseDot(dot);
-    if (this.nodes && parsed.skeleton === this.skeleton && this.patch(parsed.labels)) {
+    if (typeof result.dot !== "string") {
+      const cells = new Map(Object.entries(result.labels ?? {}));
+      if (!this.nodes || result.dot_key !== this.shape || !this.patch(cells)) return "missing";
       this.box.classList.remove("stale");
-      this.idle = setTimeout(() => this.relayout(dot, parsed), RELAYOUT_AFTER_MS);
+      const { skeleton, pieces } = this;
+      this.idle = setTimeout(() => {
+        const parsed = { skeleton, pieces, cells };
+        this.relayout(token, rebuildDot(pieces, cells), parsed, result.dot_key);
+      }, RELAYOUT_AFTER_MS);
+      return "patch";
+    }
+    const dot = result.dot;
+    const parsed = parseDot(dot);
+    if (this.nodes && parsed.skeleton === this.skeleton && this.patch(parsed.cells)) {
+      this.shape = result.dot_key ?? null;
+      this.pending = false;
+      this.box.classList.remove("stale");
+      this.idle = setTimeout(
+        () => this.relayout(token, dot, parsed, result.dot_key),
+        RELAYOUT_AFTER_MS,
+      );
       return "patch";
     }
     this.box.classList.add("stale");
+    this.pending = true;
     const answer = await this.layout(dot);
-    if (answer === null || this.latest !== dot) return null;
+    if (answer === null || this.latest !== token) return null;
+    this.pending = false;
     if (answer.error !== undefined) {
       this.note.textContent = `Graphviz: ${answer.error}`;
       return null;
     }
-    this.insert(answer.svg, parsed);
+    this.insert(answer.svg, parsed, result.dot_key);
     return "layout";
   }
 
   /** A fresh layout of what is shown, when nothing newer came meanwhile. */
-  async relayout(dot, parsed) {
+  async relayout(token, dot, parsed, key) {
     const answer = await this.layout(dot);
-    if (answer?.svg && this.latest === dot) this.insert(answer.svg, parsed);
+    if (answer?.svg && this.latest === token) this.insert(answer.svg, parsed, key);
   }
 
   /** Lays out `dot` in the worker; only the newest waiting request is kept. */
@@ -158,7 +228,7 @@ export class Graph {
   }
 
   /** Puts Graphviz's SVG on the page and maps each node to its texts. */
-  insert(svgText, parsed) {
+  insert(svgText, parsed, key) {
     const doc = new DOMParser().parseFromString(svgText, "image/svg+xml");
     const root = doc.documentElement;
     if (root.nodeName !== "svg") {
@@ -173,14 +243,17 @@ export class Graph {
     this.box.classList.remove("stale");
     this.note.textContent = "";
     this.skeleton = parsed.skeleton;
+    this.pieces = parsed.pieces;
+    this.cells = parsed.cells;
+    this.shape = key ?? null;
     this.nodes = new Map();
     for (const g of svg.querySelectorAll("g.node")) {
       const title = g.querySelector("title")?.textContent ?? "";
       this.nodes.set(title, { g, texts: [...g.querySelectorAll("text")] });
     }
     // Patching needs each label cell to be one text element.
-    for (const [id, texts] of parsed.labels) {
-      if (this.nodes.get(id)?.texts.length !== texts.length) {
+    for (const [id, cells] of parsed.cells) {
+      if (this.nodes.get(id)?.texts.length !== cells.length) {
         this.nodes = null;
         break;
       }
@@ -188,19 +261,25 @@ export class Graph {
     if (this.current) this.highlight(this.current);
   }
 
-  /** Replaces every node's texts; false (and nothing changed) if they do not fit. */
-  patch(labels) {
-    for (const [id, texts] of labels) {
-      if (this.nodes.get(id)?.texts.length !== texts.length) return false;
+  /**
+   * Replaces the texts of the cells that changed; false (and nothing
+   * changed) if the cells do not fit the picture.
+   */
+  patch(cells) {
+    if (cells.size !== this.cells.size) return false;
+    for (const [id, list] of cells) {
+      if (this.nodes.get(id)?.texts.length !== list.length) return false;
     }
-    for (const [id, texts] of labels) {
+    for (const [id, list] of cells) {
       const els = this.nodes.get(id).texts;
-      texts.forEach((t, i) => {
+      const shown = this.cells.get(id);
+      list.forEach((html, i) => {
+        if (shown?.[i] === html) return;
         // Leading spaces (continuation lines) would collapse in SVG text.
-        const shown = t.replace(/^ +/, (s) => "\u00a0".repeat(s.length));
-        if (els[i].textContent !== shown) els[i].textContent = shown;
+        setText(els[i], cellText(html).replace(/^ +/, (s) => "\u00a0".repeat(s.length)));
       });
     }
+    this.cells = cells;
     return true;
   }
 
@@ -221,6 +300,10 @@ export class Graph {
   clear() {
     this.latest = null;
     this.skeleton = null;
+    this.pieces = null;
+    this.cells = null;
+    this.shape = null;
+    this.pending = false;
     this.nodes = null;
     this.current = null;
     this.box.replaceChildren();

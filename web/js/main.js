@@ -4,7 +4,8 @@
 // one in flight). Each redraw is recorded on the browser's performance
 // timeline as `bpc:redraw`, from the input that caused it to the picture and
 // the table updated and laid out; `bpc:evaluate` (the request), `bpc:table`
-// and `bpc:graph` (the picture) are its parts.
+// and `bpc:graph` (the picture: texts replaced, then `bpc:layout`, the
+// browser's style and layout of the page) are its parts.
 
 import * as api from "./api.js";
 import { Checker } from "./check.js";
@@ -23,6 +24,7 @@ const page = {
   last: null,
   inputAt: null,
   queued: false,
+  fullDot: false,
 };
 
 const editor = new Editor({
@@ -42,7 +44,7 @@ const editor = new Editor({
   },
 });
 const graph = new Graph($("graph"), $("graph-note"));
-const table = new RunTable($("table"));
+const table = new RunTable($("table"), $("view"));
 const controls = new Controls($("controls"), (name, value) => {
   page.inputAt ??= performance.now();
   if (name === null) page.sets = {};
@@ -108,14 +110,17 @@ function dirty() {
   checker.note();
 }
 
-/** Evaluates the text with the controls' values, once for inputs that come together. */
+/**
+ * Evaluates the text with the controls' values, once for inputs that come
+ * together (in one task: a microtask, not a timer, which a busy page delays).
+ */
 function evaluate() {
   if (page.queued) return;
   page.queued = true;
-  setTimeout(() => {
+  queueMicrotask(() => {
     page.queued = false;
     send();
-  }, 0);
+  });
 }
 
 async function send() {
@@ -124,7 +129,10 @@ async function send() {
   let r;
   const asked = performance.now();
   try {
-    r = await api.run(editor.value, page.file, page.sets);
+    // The picture's key: a numbers-only change is answered without the DOT.
+    const key = page.fullDot ? null : graph.key();
+    page.fullDot = false;
+    r = await api.run(editor.value, page.file, page.sets, key);
     performance.measure("bpc:evaluate", { start: asked, end: performance.now() });
   } catch (e) {
     status(`bpc serve does not answer: ${e.message}`, true);
@@ -155,10 +163,17 @@ async function show(result, started) {
   status(result.exit === 0 ? "" : "a value is not finite (see below the editor)", result.exit !== 0);
   const t1 = performance.now();
   performance.measure("bpc:table", { start: t0, end: t1 });
-  const how = await graph.show(result.dot);
-  if (how) {
+  const how = await graph.show(result);
+  if (how === "missing") {
+    // The picture changed meanwhile: ask again, for the whole DOT.
+    page.fullDot = true;
+    page.inputAt ??= started;
+    evaluate();
+  } else if (how) {
+    const patched = performance.now();
     $("graph").getBoundingClientRect(); // styles and layout done: ready to paint
     const end = performance.now();
+    performance.measure("bpc:layout", { start: patched, end, detail: how });
     performance.measure("bpc:graph", { start: t1, end, detail: how });
     performance.measure("bpc:redraw", { start: started, end, detail: how });
   }

@@ -3,6 +3,7 @@
 // param, and for a small tensor a grid of its elements, opened on click.
 
 import { flatten, nest } from "./format.js";
+import { setText } from "./graph.js";
 
 /** Tensors with more elements get no editing grid. */
 const MAX_GRID = 100;
@@ -12,26 +13,68 @@ function structure(rows) {
   return rows.map((r) => `${r.name}:${r.kind}:${r.shape.join("x")}:${r.data}`).join(" ");
 }
 
+/** Rows this far out of the pane count as in it (near: scrolling shows them next). */
+const NEAR = "400px";
+
 export class RunTable {
-  /** @param {HTMLTableElement} table */
-  constructor(table) {
+  /** @param {HTMLTableElement} table @param {HTMLElement} scroller the pane it scrolls in */
+  constructor(table, scroller) {
     this.table = table;
     this.key = null;
     this.cells = [];
+    // Rows known to be out of view; their new texts wait in `later` until
+    // the redraw has been painted, or until they come into view.
+    this.out = new Set();
+    this.later = new Map();
+    this.flushing = false;
+    this.seen = new IntersectionObserver(
+      (entries) => {
+        for (const e of entries) {
+          const i = Number(e.target.dataset.index);
+          if (e.isIntersecting) {
+            this.out.delete(i);
+            this.write(i);
+          } else {
+            this.out.add(i);
+          }
+        }
+      },
+      { root: scroller, rootMargin: NEAR },
+    );
   }
 
-  /** Shows one /api/run answer. */
+  /**
+   * Shows one /api/run answer: the rows in view (or near it) at once, the
+   * others right after the redraw is painted (a long table costs the
+   * browser a layout of every row whose numbers changed).
+   */
   show(result) {
     const rows = result.rows;
     const key = rows.map((r) => r.name).join(" ");
     if (key !== this.key) this.build(result);
     rows.forEach((r, i) => {
-      const [value, grad] = this.cells[i];
-      const v = r.value_lines.join("\n");
-      const g = r.grad_lines.join("\n");
-      if (value.textContent !== v) value.textContent = v;
-      if (grad.textContent !== g) grad.textContent = g;
+      this.later.set(i, [r.value_lines.join("\n"), r.grad_lines.join("\n")]);
+      if (!this.out.has(i)) this.write(i);
     });
+    if (this.later.size && !this.flushing) {
+      this.flushing = true;
+      requestAnimationFrame(() =>
+        setTimeout(() => {
+          this.flushing = false;
+          for (const i of [...this.later.keys()]) this.write(i);
+        }, 0),
+      );
+    }
+  }
+
+  /** Puts row `i`'s waiting texts in its cells. */
+  write(i) {
+    const texts = this.later.get(i);
+    if (!texts) return;
+    this.later.delete(i);
+    const [value, grad] = this.cells[i];
+    setText(value, texts[0]);
+    setText(grad, texts[1]);
   }
 
   build(result) {
@@ -44,9 +87,14 @@ export class RunTable {
     }
     this.table.tHead.replaceChildren(head);
     this.cells = [];
-    const body = result.rows.map((r) => {
+    this.seen.disconnect();
+    this.out.clear();
+    this.later.clear();
+    const body = result.rows.map((r, i) => {
       const tr = document.createElement("tr");
       tr.dataset.name = r.name;
+      tr.dataset.index = String(i);
+      this.seen.observe(tr);
       const cell = (text, cls) => {
         const td = document.createElement("td");
         td.textContent = text;
