@@ -191,7 +191,7 @@ pub async fn run(State(state): State<Arc<AppState>>, body: Bytes) -> Answer {
             file: file.as_ref(),
             sets: &sets,
         };
-        let answer = match pipeline::evaluate(&st.roots, &input, &stale) {
+        let result = match pipeline::evaluate(&st.roots, &input, &stale) {
             Ok(_) if stale() => Err(answer::superseded()),
             Ok((plan, ev)) => {
                 let compare = pipeline::compare(&plan, &ev, &input);
@@ -206,7 +206,7 @@ pub async fn run(State(state): State<Arc<AppState>>, body: Bytes) -> Answer {
                 answer::invalid_json(&d, &req.spec),
             )),
         };
-        answer.map(|r| (r, started.elapsed()))
+        result.map(|r| (r, started.elapsed()))
     };
     let (mut response, work) = blocking(&state, work).await??;
     // The server's part of the request, for the page's performance timeline.
