@@ -36,7 +36,7 @@ pub fn split(dot: &str) -> Split {
         // The HTML runs from after `label=<` to the `>` before `];`.
         let start = label_at + "label=<".len();
         let end = line.len() - "];".len() - ">".len();
-        hash.write(line[..start].as_bytes());
+        hash.write(&line.as_bytes()[..start]);
         let mut cells = Vec::new();
         let mut rest = &line[start..end];
         while let Some(open) = rest.find("<TD>") {
@@ -44,12 +44,12 @@ pub fn split(dot: &str) -> Split {
             let Some(close) = rest[inner..].find("</TD>") else {
                 break;
             };
-            hash.write(rest[..inner].as_bytes());
+            hash.write(&rest.as_bytes()[..inner]);
             cells.push(Json::String(rest[inner..inner + close].to_string()));
             rest = &rest[inner + close..];
         }
         hash.write(rest.as_bytes());
-        hash.write(line[end..].as_bytes());
+        hash.write(&line.as_bytes()[end..]);
         labels.insert(id, Json::Array(cells));
     }
     Split {
