@@ -142,6 +142,19 @@ pub struct RunRequest {
 }
 
 impl RunRequest {
+    /// A request for a spec's text, file and `set` alone, as `/api/explain`
+    /// and `/api/train` make one from their own bodies.
+    pub fn of(spec: String, file: Option<String>, set: BTreeMap<String, Json>) -> RunRequest {
+        RunRequest {
+            spec,
+            file,
+            set,
+            client: None,
+            seq: 0,
+            dot_key: None,
+        }
+    }
+
     /// The file, resolved: an existing spec, or a new file in a served folder.
     pub fn resolve_file(&self, state: &AppState) -> Answer<Option<Resolved>> {
         let Some(name) = &self.file else {

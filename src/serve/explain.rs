@@ -44,14 +44,7 @@ pub struct ExplainRequest {
 pub async fn explain(State(state): State<Arc<AppState>>, body: Bytes) -> Answer {
     let req: ExplainRequest = parse(&body)?;
     spec_size(&req.spec)?;
-    let run = RunRequest {
-        spec: req.spec,
-        file: req.file,
-        set: req.set,
-        client: None,
-        seq: 0,
-        dot_key: None,
-    };
+    let run = RunRequest::of(req.spec, req.file, req.set);
     let file = run.resolve_file(&state)?;
     let st = state.clone();
     blocking(&state, move || {
