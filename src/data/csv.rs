@@ -12,6 +12,8 @@ use crate::diag::{Diagnostic, Diagnostics, ErrorKind, Source, Span};
 use crate::files::{ReadError, size_text};
 use crate::term;
 
+use super::number;
+
 /// The most characters of a bad cell shown in a message.
 pub const MAX_CELL_CHARS: usize = 20;
 
@@ -132,25 +134,38 @@ pub fn parse<R: BufRead>(
         };
         let width = h.len();
         row.clear();
+        // The cells between commas, as `body.split(',')` cuts them; a plain
+        // decimal is read as it is scanned, anything else cut out and parsed.
+        let bytes = body.as_bytes();
         let mut at = 0usize;
         let mut count = 0usize;
-        for c in body.split(',') {
+        loop {
             count += 1;
-            if count > width {
-                continue;
-            }
-            match c.trim().parse::<f64>() {
-                Ok(x) => row.push(x),
-                Err(_) => {
-                    return Err(bad_cell(
-                        name,
-                        c,
-                        line_no,
-                        bom + body[..at].chars().count() + 1,
-                    ));
+            let (value, end) = match number::plain_cell(&bytes[at..]) {
+                Some((x, len)) => (Some(x), at + len),
+                None => {
+                    let len = memchr_comma(&bytes[at..]);
+                    let c = &body[at..at + len];
+                    (number::parse_f64(c.trim()).ok(), at + len)
+                }
+            };
+            if count <= width {
+                match value {
+                    Some(x) => row.push(x),
+                    None => {
+                        return Err(bad_cell(
+                            name,
+                            &body[at..end],
+                            line_no,
+                            bom + body[..at].chars().count() + 1,
+                        ));
+                    }
                 }
             }
-            at += c.len() + 1;
+            if end >= bytes.len() {
+                break;
+            }
+            at = end + 1;
         }
         if count != width {
             return Err(Diagnostic::new(
@@ -201,6 +216,11 @@ pub fn parse<R: BufRead>(
                 .into(),
         ),
     }
+}
+
+/// Where the first `,` of `s` is (its length when it has none).
+fn memchr_comma(s: &[u8]) -> usize {
+    s.iter().position(|&b| b == b',').unwrap_or(s.len())
 }
 
 /// A cell that is not a number: the cell alone (clipped), at its place.

@@ -5,6 +5,7 @@
 //! spec's folder, under a size cap) and parsed by [`csv`] into one buffer.
 
 pub mod csv;
+pub mod number;
 pub mod split;
 
 use std::io::{BufReader, Seek, SeekFrom};
