@@ -115,37 +115,18 @@ impl Map {
     /// maps this over (broadcast) elements.
     #[inline(always)]
     pub fn backward_scalar(&self, a: f64, b: f64, out: f64, g: f64) -> (f64, f64) {
-        self.backward_reading(|| a, || b, || out, g)
-    }
-
-    /// [`Map::backward_scalar`] with its numbers read on demand: each op
-    /// reads only what its derivative needs (`add` none of them, `relu`
-    /// only `a`), so the flat tape ([`crate::tape`]) does not load an
-    /// argument from a random slot just to drop it.
-    #[inline(always)]
-    pub fn backward_reading(
-        &self,
-        a: impl Fn() -> f64,
-        b: impl Fn() -> f64,
-        out: impl Fn() -> f64,
-        g: f64,
-    ) -> (f64, f64) {
         match *self {
             // d/da (a + b) = 1, d/db (a + b) = 1
             Map::Add => (g, g),
             // d/da (a - b) = 1, d/db (a - b) = -1
             Map::Sub => (g, -g),
             // d/da ab = b, d/db ab = a
-            Map::Mul => (g * b(), g * a()),
+            Map::Mul => (g * b, g * a),
             // d/da a/b = 1/b, d/db a/b = -a/b²
-            Map::Div => {
-                let b = b();
-                (g / b, -g * a() / (b * b))
-            }
+            Map::Div => (g / b, -g * a / (b * b)),
             // d/dx xᵖ = p·xᵖ⁻¹ (0 when p = 0), d/dp xᵖ = xᵖ·ln x (0 where x = 0 and p >= 0),
             // both special cases as PyTorch's pow_backward.
             Map::Pow => {
-                let (a, b) = (a(), b());
                 let dx = if b == 0.0 {
                     0.0
                 } else {
@@ -154,46 +135,40 @@ impl Map {
                 let dp = if a == 0.0 && b >= 0.0 {
                     0.0
                 } else {
-                    g * out() * a.ln()
+                    g * out * a.ln()
                 };
                 (dx, dp)
             }
             // d/dx -x = -1
             Map::Neg => (-g, 0.0),
             // d/dx eˣ = eˣ
-            Map::Exp => (g * out(), 0.0),
+            Map::Exp => (g * out, 0.0),
             // d/dx ln x = 1/x
-            Map::Log => (g / a(), 0.0),
+            Map::Log => (g / a, 0.0),
             // d/dx √x = 1/(2√x)
-            Map::Sqrt => (g / (2.0 * out()), 0.0),
+            Map::Sqrt => (g / (2.0 * out), 0.0),
             // d/dx x² = 2x
-            Map::Square => (g * 2.0 * a(), 0.0),
+            Map::Square => (g * 2.0 * a, 0.0),
             // d/dx |x| = sign x, taken as 0 at 0
-            Map::Abs => (g * sign(a()), 0.0),
+            Map::Abs => (g * sign(a), 0.0),
             // d/dx sin x = cos x
-            Map::Sin => (g * a().cos(), 0.0),
+            Map::Sin => (g * a.cos(), 0.0),
             // d/dx cos x = -sin x
-            Map::Cos => (-g * a().sin(), 0.0),
+            Map::Cos => (-g * a.sin(), 0.0),
             // d/dx σ(x) = σ(x)(1 - σ(x))
-            Map::Sigmoid => {
-                let out = out();
-                (g * out * (1.0 - out), 0.0)
-            }
+            Map::Sigmoid => (g * out * (1.0 - out), 0.0),
             // d/dx tanh x = 1 - tanh²x
-            Map::Tanh => {
-                let out = out();
-                (g * (1.0 - out * out), 0.0)
-            }
+            Map::Tanh => (g * (1.0 - out * out), 0.0),
             // d/dx relu x = 1 for x > 0, else 0 (0 at 0)
-            Map::Relu => (if a() > 0.0 { g } else { 0.0 }, 0.0),
+            Map::Relu => (if a > 0.0 { g } else { 0.0 }, 0.0),
             // d/dx softplus x = d/dx ln(1 + eˣ) = σ(x)
-            Map::Softplus => (g * sigmoid(a()), 0.0),
+            Map::Softplus => (g * sigmoid(a), 0.0),
             // d/dx leaky_relu x = 1 for x > 0, else alpha (alpha at 0, as PyTorch's `x > 0 ? g : g·α`)
-            Map::LeakyRelu { alpha } => (if a() > 0.0 { g } else { g * alpha }, 0.0),
+            Map::LeakyRelu { alpha } => (if a > 0.0 { g } else { g * alpha }, 0.0),
             // d/da max(a, b) = 1 where a > b, 0 where a < b, split ½ and ½ at a tie (as PyTorch)
-            Map::Maximum => tie_split(g, a(), b()),
+            Map::Maximum => tie_split(g, a, b),
             // d/da min(a, b) = 1 where a < b, 0 where a > b, ½ and ½ at a tie
-            Map::Minimum => tie_split(g, b(), a()),
+            Map::Minimum => tie_split(g, b, a),
         }
     }
 
