@@ -69,7 +69,8 @@ pub fn backward_with(
     let mut s = plan.scratch().take();
     let this = Some((grads.as_ptr() as usize, values.len()));
     let again = walk.again && s.grads_of == this && s.grad_state.len() == values.len();
-    prepare(values, grads, scalar_runs, &mut s.grad_state, again);
+    let tape_out: &[bool] = if scalar_runs { &tape.scalar_out } else { &[] };
+    let tensors = prepare(values, grads, tape_out, &mut s.grad_state, again);
     let state = &mut s.grad_state;
     let out = plan.output;
     grads[out] = Value::full(values[out].shape(), 1.0);
@@ -164,8 +165,14 @@ pub fn backward_with(
             }
         }
     }
-    // Buffers no contribution reached are zero.
-    for (g, st) in grads.as_mut_vec().iter_mut().zip(s.grad_state.iter_mut()) {
+    // Buffers no contribution reached are zero (an all-scalar plan has none:
+    // the pass over its million slots is skipped).
+    let tensor_states = if tensors {
+        &mut s.grad_state[..]
+    } else {
+        &mut [][..]
+    };
+    for (g, st) in grads.as_mut_vec().iter_mut().zip(tensor_states.iter_mut()) {
         match *st {
             STALE => {
                 clear(g);
@@ -198,21 +205,34 @@ fn clear(g: &mut Value) {
 }
 
 /// Resizes `grads` to match `values` and records in `state` what each
-/// buffer holds: scalars are set to zero (unless the tape writes them:
-/// `tape_scalars`), tensors of another shape are replaced by zeros, tensors
+/// buffer holds: scalars are set to zero (unless the tape runs: it writes
+/// them), the slots whose steps run on the tape (`tape_out`) are not even
+/// read (the tape writes their numbers at the end), tensors of another
+/// shape are replaced by zeros, tensors
 /// of the right shape are left as they are (stale: the walk overwrites or
 /// clears them), except, when `again`, those the last walk left at zero.
+/// Returns whether any buffer is a tensor.
 fn prepare(
     values: &Values,
     grads: &mut Grads,
-    tape_scalars: bool,
+    tape_out: &[bool],
     state: &mut Vec<u8>,
     again: bool,
-) {
+) -> bool {
+    let tape_scalars = !tape_out.is_empty();
     let grads = grads.as_mut_vec();
     grads.truncate(values.len());
     state.resize(values.len(), STALE);
-    for ((g, v), st) in grads.iter_mut().zip(values.iter()).zip(state.iter_mut()) {
+    for (i, ((g, v), st)) in grads
+        .iter_mut()
+        .zip(values.iter())
+        .zip(state.iter_mut())
+        .enumerate()
+    {
+        if tape_out.get(i) == Some(&true) {
+            *st = SCALAR;
+            continue;
+        }
         *st = match (g, v) {
             (Value::Scalar(x), Value::Scalar(_)) => {
                 if !tape_scalars {
@@ -246,4 +266,5 @@ fn prepare(
         };
         grads.push(g);
     }
+    state.iter().any(|&st| st != SCALAR)
 }
