@@ -128,15 +128,8 @@ export class Graph {
     };
     this.busy = false;
     this.want = null;
-    this.latest = null;
-    this.skeleton = null;
-    this.pieces = null;
-    this.cells = null;
-    this.shape = null;
-    this.pending = false;
-    this.nodes = null;
-    this.current = null;
     this.idle = 0;
+    this.clear();
     box.addEventListener("click", () => {
       box.querySelector("svg")?.classList.toggle("natural");
     });
