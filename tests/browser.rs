@@ -156,6 +156,15 @@ fn the_fruit_page_shows_values_reacts_and_reports_errors() {
     // Fixed again: the picture comes back, the marks go.
     b.eval("(() => { const t = document.getElementById('text'); t.setSelectionRange(t.selectionStart - 1, t.selectionStart); return document.execCommand('delete'); })()");
     b.wait_for("document.querySelectorAll('#gutter .bad').length === 0", 30);
+    // A patched label cell shows the text bpc's DOT escaped: tags dropped,
+    // each entity decoded once.
+    assert_eq!(
+        b.eval(
+            "import('/js/graph.js').then(g => [g.cellText('0.5'), g.cellText('<FONT COLOR=\"#c0392b\">\u{2202} 110</FONT>'), \
+             g.cellText('<B>a&amp;lt;b &lt;&gt;&quot;&#20154;</B>')])"
+        ),
+        json!(["0.5", "\u{2202} 110", "a&lt;b <>\"\u{4eba}"])
+    );
     assert!(
         b.console.iter().all(|m| !m.starts_with("exception")),
         "{:#?}",
@@ -270,33 +279,44 @@ fn redraw_latency_200_nodes() {
         "document.querySelectorAll('#graph g.node').length === 200",
         120,
     );
-    let count = "performance.getEntriesByName('bpc:redraw').length";
-    let settle = |b: &mut Browser, n: u64| {
-        b.wait_for(&format!("{count} >= {n}"), 60);
-        // Let the relayout that follows a patch finish before the next input.
-        std::thread::sleep(std::time::Duration::from_millis(1500));
+    // Each input is sent by one evaluation that resolves when its redraw is
+    // on the timeline (a PerformanceObserver, so nothing polls the page
+    // while it redraws); then a pause lets the relayout that follows a patch
+    // finish before the next input.
+    let redraw = |b: &mut Browser, act: &str, pause_ms: u64| {
+        b.eval(&format!(
+            "(async () => {{ const n = performance.getEntriesByName('bpc:redraw').length + 1; \
+             const done = new Promise((resolve) => new PerformanceObserver((_, o) => {{ \
+               if (performance.getEntriesByName('bpc:redraw').length >= n) {{ o.disconnect(); resolve(true); }} \
+             }}).observe({{ type: 'measure' }})); \
+             ({act})(); return await done; }})()"
+        ));
+        std::thread::sleep(std::time::Duration::from_millis(pause_ms));
     };
-    // The first drawing is not counted.
-    b.eval("performance.clearMeasures('bpc:redraw')");
-    let mut done = 0;
+    // The first drawing is not counted (nor any of its parts or requests).
+    b.eval("performance.clearMeasures(); performance.clearResourceTimings()");
     // Slider moves: w0 from 0.8 up, one tick at a time, as a drag does.
     for k in 1..=30 {
-        b.eval(&format!(
-            "(() => {{ const s = document.querySelector('input[type=range][data-name=w0]'); s.value = String(0.8 + {k} * 0.01); s.dispatchEvent(new Event('input', {{bubbles: true}})); return true; }})()"
-        ));
-        done += 1;
-        settle(&mut b, done);
+        redraw(
+            &mut b,
+            &format!(
+                "() => {{ const s = document.querySelector('input[type=range][data-name=w0]'); s.value = String(0.8 + {k} * 0.01); s.dispatchEvent(new Event('input', {{bubbles: true}})); }}"
+            ),
+            1500,
+        );
     }
     // Edits of a number in the text: `x: 0.5` -> `x: 0.51`, `x: 0.52`, ...
     let text = std::fs::read_to_string(common::root("bench/serve_200.yaml")).unwrap();
     let at = text.find("  x: 0.5").unwrap() + "  x: 0.5".len();
     for k in 1..=10 {
-        b.eval(&format!(
-            "(() => {{ const t = document.getElementById('text'); t.focus(); t.setSelectionRange({at}, {at} + {len}); return document.execCommand('insertText', false, '{k}'); }})()",
-            len = if k == 1 { 0 } else { 1 }
-        ));
-        done += 1;
-        settle(&mut b, done);
+        redraw(
+            &mut b,
+            &format!(
+                "() => {{ const t = document.getElementById('text'); t.focus(); t.setSelectionRange({at}, {at} + {len}); document.execCommand('insertText', false, '{k}'); }}",
+                len = if k == 1 { 0 } else { 1 }
+            ),
+            1500,
+        );
     }
     // Structural edits: the output changes from `loss` to `h65` and back.
     for k in 0..6 {
@@ -305,15 +325,16 @@ fn redraw_latency_200_nodes() {
         } else {
             ("output: h65", "output: loss")
         };
-        b.eval(&format!(
-            "(() => {{ const t = document.getElementById('text'); const i = t.value.indexOf({from}); t.focus(); t.setSelectionRange(i, i + {n}); return document.execCommand('insertText', false, {to}); }})()",
-            from = json!(from),
-            n = from.len(),
-            to = json!(to)
-        ));
-        done += 1;
-        b.wait_for(&format!("{count} >= {done}"), 120);
-        std::thread::sleep(std::time::Duration::from_millis(300));
+        redraw(
+            &mut b,
+            &format!(
+                "() => {{ const t = document.getElementById('text'); const i = t.value.indexOf({from}); t.focus(); t.setSelectionRange(i, i + {n}); document.execCommand('insertText', false, {to}); }}",
+                from = json!(from),
+                n = from.len(),
+                to = json!(to)
+            ),
+            300,
+        );
     }
     // Each redraw with its parts: [path, total, request, table, graph, layout].
     let entries = b.eval(

@@ -255,6 +255,16 @@ fn requests_from_elsewhere_and_oversized_bodies_are_refused() {
     let big = json!({"spec": format!("# {}\n{}", "x".repeat(1 << 21), fruit_text())});
     let r = post_raw(&f, "/api/run", &big.to_string(), &[]);
     assert_eq!(r.status, 413);
+    // Said in JSON, as every refusal of the API.
+    let refusal: serde_json::Value = serde_json::from_str(&r.text).unwrap();
+    assert!(
+        refusal["error"]
+            .as_str()
+            .unwrap()
+            .contains("at most 1048576 bytes"),
+        "{}",
+        r.text
+    );
     // A text just over 1 MiB fits in a body but is refused all the same,
     // by every route that takes a text.
     let over = format!("# {}\n{}", "x".repeat(1 << 20), fruit_text());

@@ -117,6 +117,22 @@ async fn checked(State(state): State<Arc<AppState>>, req: Request, next: Next) -
         return answer::refuse(StatusCode::FORBIDDEN, &why).into_response();
     }
     let mut res = next.run(req).await;
+    // The body limit's own refusal is plain text: say it in JSON, as every
+    // other refusal of the API.
+    let json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if res.status() == StatusCode::PAYLOAD_TOO_LARGE && !json {
+        res = answer::refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!(
+                "the request body is too large: bpc serve takes specs of at most {} bytes",
+                api::MAX_SPEC_BYTES
+            ),
+        )
+        .into_response();
+    }
     let h = res.headers_mut();
     for (name, value) in [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),

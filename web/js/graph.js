@@ -12,15 +12,21 @@ function unquote(s) {
   return s.slice(1, -1).replace(/\\(.)/g, "$1");
 }
 
-/** The text of an HTML-like label cell: tags dropped, entities decoded. */
-function cellText(html) {
-  return html
-    .replace(/<[^>]*>/g, "")
-    .replace(/&#(\d+);/g, (_, n) => String.fromCodePoint(Number(n)))
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&quot;/g, '"')
-    .replace(/&amp;/g, "&");
+const ENTITIES = { lt: "<", gt: ">", quot: '"', amp: "&" };
+
+/**
+ * The text of an HTML-like label cell: tags dropped, entities decoded (in
+ * one pass, so `&amp;lt;` stays `&lt;`). A number alone, the most common
+ * cell, is its own text.
+ */
+export function cellText(html) {
+  let s = html.includes("<") ? html.replace(/<[^>]*>/g, "") : html;
+  if (s.includes("&")) {
+    s = s.replace(/&(?:#(\d+)|(lt|gt|quot|amp));/g, (m, n, name) =>
+      n !== undefined ? String.fromCodePoint(Number(n)) : ENTITIES[name],
+    );
+  }
+  return s;
 }
 
 /**
@@ -269,7 +275,8 @@ export class Graph {
       list.forEach((html, i) => {
         if (shown?.[i] === html) return;
         // Leading spaces (continuation lines) would collapse in SVG text.
-        setText(els[i], cellText(html).replace(/^ +/, (s) => "\u00a0".repeat(s.length)));
+        const text = cellText(html);
+        setText(els[i], text.startsWith(" ") ? text.replace(/^ +/, (s) => "\u00a0".repeat(s.length)) : text);
       });
     }
     this.cells = cells;
