@@ -128,7 +128,7 @@ fn bpc_forward_backward(bencher: divan::Bencher) {
     let mut grads = bpc::slots::Grads::default();
     bencher.bench_local(|| {
         eval::forward(plan, &mut values);
-        eval::backward(plan, &values, &mut grads);
+        eval::backward(plan, &mut values, &mut grads);
         black_box(grads[bpc::plan::Slot(0)].as_scalar())
     });
 }

@@ -62,7 +62,7 @@ pub fn evaluate_timed(plan: &Plan, timings: &mut Timings) -> Evaluation {
     let mut values = initial_values(plan);
     let first = timings.time("forward", || forward(plan, &mut values));
     let mut grads = Grads::default();
-    let back = timings.time("backward", || backward(plan, &values, &mut grads));
+    let back = timings.time("backward", || backward(plan, &mut values, &mut grads));
     Evaluation {
         values,
         grads,
@@ -90,39 +90,48 @@ pub fn forward(plan: &Plan, values: &mut Values) -> Option<NonFinite> {
 /// so the same first slot).
 pub fn forward_with(plan: &Plan, values: &mut Values, scan: bool) -> Option<NonFinite> {
     let mut first = None;
-    for (i, v) in values.iter().enumerate().take(plan.leaves.len()) {
+    let tape = plan.tape();
+    let on_tape = tape.has_scalar_runs();
+    let leaves = plan.leaves.len();
+    if !on_tape {
+        // Values a tape pass left ahead catch up: this pass reads them.
+        values.as_mut_vec();
+    }
+    let p = values.parts();
+    for (i, v) in p.values.iter().enumerate().take(leaves) {
         if scan || v.as_scalar().is_some() {
             record(&mut first, Pass::Forward, Slot(i as u32), None, v);
         }
     }
-    let tape = plan.tape();
-    // Scalar slots live in the tape's f64 array while the pass runs.
-    let mut scratch = tape.has_scalar_runs().then(|| plan.scratch().take());
-    if let Some(s) = &mut scratch {
-        s.vals.resize(values.len(), 0.0);
-        to_numbers(&(**values)[..plan.leaves.len()], &mut s.vals);
+    // Scalar slots live in the numbers while the pass runs. They are all
+    // there already when the last pass left them (the leaves, which no
+    // step writes, included); else every scalar is copied in once.
+    if on_tape && !p.numbers_valid {
+        p.numbers.resize(p.values.len(), 0.0);
+        to_numbers(p.values, p.numbers);
     }
     for run in &tape.runs {
         match run {
             Run::Scalar(range) => {
                 let mut bad = None;
-                let vals = &mut scratch.as_mut().expect("scratch for a scalar run").vals;
-                tape::forward_run(tape, range.clone(), vals, &mut bad);
+                tape::forward_run(tape, range.clone(), p.numbers, &mut bad);
                 note(&mut first, Pass::Forward, bad);
             }
             Run::Tensor(i) => {
                 let step = &plan.steps[*i];
-                if let Some(s) = &scratch {
+                if on_tape {
                     for &a in step.args() {
-                        if let Value::Scalar(x) = &mut values[a] {
-                            *x = s.vals[a.index()];
+                        if let Value::Scalar(x) = &mut p.values[a.index()] {
+                            *x = p.numbers[a.index()];
                         }
                     }
                 }
                 // Reuse the previous result's buffer when the op can write into it
                 // (training evaluates the same plan again and again).
-                let mut out = values.take(step.out);
-                let args = arg_refs(step, values);
+                let slot = &mut p.values[step.out.index()];
+                let mut out = std::mem::replace(slot, Value::Scalar(0.0));
+                let args: SmallVec<[&Value; 3]> =
+                    step.args().iter().map(|&s| &p.values[s.index()]).collect();
                 if !step.op.forward_into(&args, &mut out) {
                     out = step.op.forward(&args);
                 }
@@ -130,17 +139,17 @@ pub fn forward_with(plan: &Plan, values: &mut Values, scan: bool) -> Option<NonF
                 if scan || out.as_scalar().is_some() {
                     record(&mut first, Pass::Forward, step.out, None, &out);
                 }
-                if let (Some(s), Value::Scalar(x)) = (&mut scratch, &out) {
-                    s.vals[step.out.index()] = *x;
+                if let (true, Value::Scalar(x)) = (on_tape, &out) {
+                    p.numbers[step.out.index()] = *x;
                 }
-                values[step.out] = out;
+                p.values[step.out.index()] = out;
             }
         }
     }
-    if let Some(mut s) = scratch {
-        from_numbers(&s.vals, values.as_mut_vec());
-        s.filled_from = Some((values.as_ptr() as usize, values.len()));
-        plan.scratch().put(s);
+    if on_tape {
+        values.end_pass();
+    } else {
+        values.end_pass_in_values();
     }
     first
 }
@@ -150,15 +159,6 @@ fn to_numbers(values: &[Value], numbers: &mut [f64]) {
     for (x, v) in numbers.iter_mut().zip(values) {
         if let Value::Scalar(y) = v {
             *x = *y;
-        }
-    }
-}
-
-/// Copies `numbers` into the scalar slots among `values`.
-fn from_numbers(numbers: &[f64], values: &mut [Value]) {
-    for (v, x) in values.iter_mut().zip(numbers) {
-        if let Value::Scalar(y) = v {
-            *y = *x;
         }
     }
 }

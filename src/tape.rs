@@ -143,25 +143,18 @@ impl Tape {
     }
 }
 
-/// The tape's own value and gradient arrays: one `f64` per slot of the plan
-/// (tensor slots unused), so the loops read and write plain numbers, 8
-/// bytes apart, instead of 16-byte [`Value`](crate::tensor::Value) slots with a tag to check.
-/// While a pass runs they hold the scalar slots' numbers; `eval` copies them
-/// into the value slots where a tensor step reads them, and at the end.
+/// What a plan's reverse walk keeps for the next one (the numbers
+/// themselves live in [`Values`](crate::slots::Values) and
+/// [`Grads`](crate::slots::Grads)).
 #[derive(Default)]
 pub struct Scratch {
-    /// Forward values, by slot.
-    pub vals: Vec<f64>,
-    /// Gradients, by slot.
-    pub grads: Vec<f64>,
-    /// The value buffer (address, length) whose scalars `vals` holds, as the
-    /// last forward pass left them.
-    pub filled_from: Option<(usize, usize)>,
     /// By slot: what the last reverse walk left in its gradient buffer
     /// (`eval`'s lazy zeroing; see `eval::backward_with`).
     pub grad_state: Vec<u8>,
     /// The gradient buffer (address, length) `grad_state` describes.
     pub grads_of: Option<(usize, usize)>,
+    /// That buffer held no tensor.
+    pub all_scalar: bool,
 }
 
 /// A plan's [`Scratch`], kept between evaluations (training and repeated

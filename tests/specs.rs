@@ -177,7 +177,7 @@ fn every_spec_evaluates_the_same_on_reused_buffers() {
         let mut grads = bpc::slots::Grads::default();
         for _ in 0..3 {
             eval::forward(&plan, &mut values);
-            eval::backward(&plan, &values, &mut grads);
+            eval::backward(&plan, &mut values, &mut grads);
         }
         assert_eq!(values, fresh.values, "{}: values", rel(path));
         for (slot, info) in plan.named() {

@@ -97,7 +97,7 @@ fn repeat(plan: &Plan, evaluation: &mut Evaluation, n: u32, timings: &mut Timing
         let start = Instant::now();
         eval::forward(plan, &mut evaluation.values);
         let middle = Instant::now();
-        eval::backward(plan, &evaluation.values, &mut evaluation.grads);
+        eval::backward(plan, &mut evaluation.values, &mut evaluation.grads);
         forward.push(middle - start);
         backward.push(middle.elapsed());
     }

@@ -8,9 +8,9 @@
 
 use smallvec::SmallVec;
 
-use super::{NonFinite, Pass, arg_refs, note, record};
+use super::{NonFinite, Pass, note, record};
 use crate::plan::Plan;
-use crate::slots::{Grads, Values};
+use crate::slots::{Grads, Parts, Values};
 use crate::tape::{self, Run};
 use crate::tensor::Value;
 
@@ -49,7 +49,9 @@ const LEFT_ZERO: u8 = 4;
 /// The reverse walk: seeds d output / d output with ones, then walks the steps
 /// backwards, adding each step's contribution to its arguments' gradients.
 /// `grads` is resized and zeroed to the values' shapes (reusing its buffers).
-pub fn backward(plan: &Plan, values: &Values, grads: &mut Grads) -> Option<NonFinite> {
+/// `values` is `&mut` only to read the numbers a forward pass left ahead of
+/// its scalars without bringing them up to date ([`Values`]).
+pub fn backward(plan: &Plan, values: &mut Values, grads: &mut Grads) -> Option<NonFinite> {
     backward_with(plan, values, grads, Walk::FULL)
 }
 
@@ -58,59 +60,89 @@ pub fn backward(plan: &Plan, values: &Values, grads: &mut Grads) -> Option<NonFi
 /// `walk.again`. Gradients are the same bits either way.
 pub fn backward_with(
     plan: &Plan,
-    values: &Values,
+    values: &mut Values,
     grads: &mut Grads,
     walk: Walk,
 ) -> Option<NonFinite> {
     let tape = plan.tape();
-    // Scalar slots' values and gradients live in the tape's f64 arrays while
-    // the walk runs (their value slots are written at the end).
+    // Scalar slots' values and gradients live in the numbers of `values`
+    // and `grads` while the walk runs; the gradients' own scalars catch up
+    // when they are read.
     let scalar_runs = tape.has_scalar_runs();
+    if scalar_runs && values.numbers().is_none() {
+        values.as_mut_vec();
+        let p = values.parts();
+        p.numbers.resize(p.values.len(), 0.0);
+        super::to_numbers(p.values, p.numbers);
+        values.numbers_filled();
+    }
+    if !scalar_runs {
+        // Gradients a tape walk left ahead catch up: this walk reads them.
+        grads.as_mut_vec();
+    }
     let mut s = plan.scratch().take();
-    let this = Some((grads.as_ptr() as usize, values.len()));
-    let again = walk.again && s.grads_of == this && s.grad_state.len() == values.len();
+    // Read-only from here: a scalar value may be behind its number only
+    // where no tensor step reads it, and this walk reads only the numbers
+    // there (and the shapes, which are never behind).
+    let Parts {
+        values: vslots,
+        numbers: vals,
+        ..
+    } = values.parts();
+    let (vslots, vals): (&[Value], &[f64]) = (vslots, vals);
+    let n = vslots.len();
+    // A buffer this plan's last walk wrote, not changed since: its tape
+    // slots are scalars, and when it held no tensor nothing needs preparing.
+    let known = grads.numbers().is_some();
+    let g = grads.parts();
+    let this = Some((g.values.as_ptr() as usize, n));
+    let known = scalar_runs && known && s.grads_of == this && s.grad_state.len() == n;
+    let again = walk.again && s.grads_of == this && s.grad_state.len() == n;
     let tape_out: &[bool] = if scalar_runs { &tape.scalar_out } else { &[] };
-    let tensors = prepare(values, grads, tape_out, &mut s.grad_state, again);
+    let tensors = if known && s.all_scalar {
+        false
+    } else {
+        prepare(vslots, g.values, tape_out, &mut s.grad_state, again, known)
+    };
     let state = &mut s.grad_state;
+    let gslots = g.values;
     let out = plan.output;
-    grads[out] = Value::full(values[out].shape(), 1.0);
-    if !matches!(grads[out], Value::Scalar(_)) {
+    gslots[out.index()] = Value::full(vslots[out.index()].shape(), 1.0);
+    if !matches!(gslots[out.index()], Value::Scalar(_)) {
         state[out.index()] = WRITTEN;
     }
     let mut first = None;
+    let gnums = g.numbers;
     if scalar_runs {
-        // The numbers the forward pass left, unless `values` is another
-        // buffer than the one it filled.
-        let this = Some((values.as_ptr() as usize, values.len()));
-        if s.filled_from != this || s.vals.len() != values.len() {
-            s.vals.resize(values.len(), 0.0);
-            super::to_numbers(values, &mut s.vals);
-        }
-        s.grads.clear();
-        s.grads.resize(values.len(), 0.0);
-        if let Value::Scalar(_) = values[out] {
-            s.grads[out.index()] = 1.0;
+        gnums.clear();
+        gnums.resize(n, 0.0);
+        if let Value::Scalar(_) = vslots[out.index()] {
+            gnums[out.index()] = 1.0;
         }
     }
     for run in tape.runs.iter().rev() {
         match run {
             Run::Scalar(range) => {
                 let mut bad = None;
-                tape::backward_run(tape, range.clone(), &s.vals, &mut s.grads, &mut bad);
+                tape::backward_run(tape, range.clone(), vals, gnums, &mut bad);
                 note(&mut first, Pass::Backward, bad);
             }
             Run::Tensor(i) => {
                 let step = &plan.steps[*i];
                 if scalar_runs {
                     for &slot in std::iter::once(&step.out).chain(step.args()) {
-                        if let Value::Scalar(_) = values[slot] {
-                            grads[slot] = Value::Scalar(s.grads[slot.index()]);
+                        if let Value::Scalar(_) = vslots[slot.index()] {
+                            gslots[slot.index()] = Value::Scalar(gnums[slot.index()]);
                         }
                     }
                 }
-                let g = grads.take(step.out);
-                let args = arg_refs(step, values);
-                let out = &values[step.out];
+                let take = |gslots: &mut Vec<Value>, slot: crate::plan::Slot| {
+                    std::mem::replace(&mut gslots[slot.index()], Value::Scalar(0.0))
+                };
+                let g = take(gslots, step.out);
+                let args: SmallVec<[&Value; 3]> =
+                    step.args().iter().map(|&a| &vslots[a.index()]).collect();
+                let out = &vslots[step.out.index()];
                 // First, contributions the op can add (or, into a stale
                 // buffer, write) straight into the gradient buffer (no
                 // temporary); the rest through the allocating rule.
@@ -120,7 +152,7 @@ pub fn backward_with(
                         continue;
                     }
                     let slot = step.args()[k];
-                    let mut acc = grads.take(slot);
+                    let mut acc = take(gslots, slot);
                     let st = &mut state[slot.index()];
                     let overwrite = *st == STALE;
                     if step.op.add_grad(k, &args, out, &g, &mut acc, overwrite) {
@@ -132,14 +164,14 @@ pub fn backward_with(
                             record(&mut first, Pass::Backward, slot, Some(step.out), &acc);
                         }
                     }
-                    grads[slot] = acc;
+                    gslots[slot.index()] = acc;
                 }
                 let contribs = if rest.contains(&true) {
                     step.op.backward(&args, out, &g, &rest)
                 } else {
                     Vec::new()
                 };
-                grads[step.out] = g;
+                gslots[step.out.index()] = g;
                 for (k, c) in contribs.into_iter().enumerate() {
                     let Some(c) = c else { continue };
                     let slot = step.args()[k];
@@ -148,17 +180,17 @@ pub fn backward_with(
                     }
                     let st = &mut state[slot.index()];
                     if *st == STALE {
-                        clear(&mut grads[slot]);
+                        clear(&mut gslots[slot.index()]);
                     }
                     if *st != SCALAR {
                         *st = WRITTEN;
                     }
-                    grads[slot].add_assign(&c);
+                    gslots[slot.index()].add_assign(&c);
                 }
                 if scalar_runs {
                     for &slot in step.args() {
-                        if let Value::Scalar(x) = &grads[slot] {
-                            s.grads[slot.index()] = *x;
+                        if let Value::Scalar(x) = &gslots[slot.index()] {
+                            gnums[slot.index()] = *x;
                         }
                     }
                 }
@@ -172,7 +204,7 @@ pub fn backward_with(
     } else {
         &mut [][..]
     };
-    for (g, st) in grads.as_mut_vec().iter_mut().zip(tensor_states.iter_mut()) {
+    for (g, st) in gslots.iter_mut().zip(tensor_states.iter_mut()) {
         match *st {
             STALE => {
                 clear(g);
@@ -183,16 +215,12 @@ pub fn backward_with(
         }
     }
     if scalar_runs {
-        let grads = grads.as_mut_vec();
-        for (i, (g, x)) in grads.iter_mut().zip(&s.grads).enumerate() {
-            if tape.scalar_out.get(i) == Some(&true) {
-                *g = Value::Scalar(*x);
-            } else if let Value::Scalar(y) = g {
-                *y = *x;
-            }
-        }
+        grads.end_pass();
+    } else {
+        grads.end_pass_in_values();
     }
-    s.grads_of = Some((grads.as_ptr() as usize, values.len()));
+    s.grads_of = this;
+    s.all_scalar = !tensors;
     plan.scratch().put(s);
     first
 }
@@ -206,21 +234,21 @@ fn clear(g: &mut Value) {
 
 /// Resizes `grads` to match `values` and records in `state` what each
 /// buffer holds: scalars are set to zero (unless the tape runs: it writes
-/// them), the slots whose steps run on the tape (`tape_out`) are not even
-/// read (the tape writes their numbers at the end), tensors of another
-/// shape are replaced by zeros, tensors
-/// of the right shape are left as they are (stale: the walk overwrites or
-/// clears them), except, when `again`, those the last walk left at zero.
-/// Returns whether any buffer is a tensor.
+/// them), the slots whose steps run on the tape (`tape_out`) are only made
+/// scalars (and not even that when `known`: the buffer is this plan's last
+/// walk's), tensors of another shape are replaced by zeros, tensors of the
+/// right shape are left as they are (stale: the walk overwrites or clears
+/// them), except, when `again`, those the last walk left at zero. Returns
+/// whether any buffer is a tensor.
 fn prepare(
-    values: &Values,
-    grads: &mut Grads,
+    values: &[Value],
+    grads: &mut Vec<Value>,
     tape_out: &[bool],
     state: &mut Vec<u8>,
     again: bool,
+    known: bool,
 ) -> bool {
     let tape_scalars = !tape_out.is_empty();
-    let grads = grads.as_mut_vec();
     grads.truncate(values.len());
     state.resize(values.len(), STALE);
     for (i, ((g, v), st)) in grads
@@ -230,6 +258,9 @@ fn prepare(
         .enumerate()
     {
         if tape_out.get(i) == Some(&true) {
+            if !known && !matches!(g, Value::Scalar(_)) {
+                *g = Value::Scalar(0.0);
+            }
             *st = SCALAR;
             continue;
         }

@@ -108,7 +108,7 @@ pub fn evaluate(roots: &Roots, input: &Input, stale: Stale) -> Result<(Plan, Eva
         return Err(Stopped::Superseded);
     }
     let mut grads = Grads::default();
-    let back = eval::backward(&plan, &values, &mut grads);
+    let back = eval::backward(&plan, &mut values, &mut grads);
     Ok((
         plan,
         Evaluation {

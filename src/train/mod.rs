@@ -260,11 +260,11 @@ pub fn fit_tested(
                 scan: false,
                 again: true,
             };
-            eval::backward_with(plan, &values, &mut grads, walk);
+            eval::backward_with(plan, &mut values, &mut grads, walk);
             if params.iter().any(|&p| !finite(&grads[p]))
                 && let Some(nf) = eval::backward_with(
                     plan,
-                    &values,
+                    &mut values,
                     &mut grads,
                     eval::Walk { scan: true, ..walk },
                 )
