@@ -1,6 +1,6 @@
 //! Numeric CSV files, streamed line by line into one flat buffer of f64 (the
 //! file's text is never held whole: memory is the numbers' own size, plus
-//! the header and one line).
+//! the reader's buffer, the header and one line).
 //!
 //! An error shows the one offending cell (clipped to [`MAX_CELL_CHARS`]) at
 //! its line and column, never the lines around it: a data file's contents do
@@ -62,31 +62,85 @@ impl Limits {
 /// where (or refuses with its own diagnostics); the numbers go straight into
 /// those buffers, so memory is the size of the numbers kept. `name` is the
 /// file's name in messages.
+///
+/// Lines are read where the reader buffered them (only a line that runs
+/// past the end of its buffer is copied).
 pub fn parse<R: BufRead>(
     name: &str,
     mut reader: R,
     choose: impl FnOnce(&[String]) -> Result<Groups, Diagnostics>,
     limits: Limits,
 ) -> Result<Table, Diagnostics> {
-    let mut choose = Some(choose);
-    let mut header: Option<Vec<String>> = None;
-    let mut groups: Groups = Vec::new();
-    let mut bufs: Vec<Vec<f64>> = Vec::new();
-    let mut row: Vec<f64> = Vec::new();
-    let mut rows = 0usize;
-    let mut kept_per_row = 0usize;
-    let mut line = Vec::new();
-    let mut line_no = 0usize;
+    let mut p = Parser {
+        name,
+        choose: Some(choose),
+        limits,
+        header: None,
+        groups: Vec::new(),
+        bufs: Vec::new(),
+        row: Vec::new(),
+        rows: 0,
+        kept_per_row: 0,
+        widest: 0,
+        line_no: 0,
+    };
+    // A line that crosses the end of the reader's buffer, gathered here.
+    let mut carry: Vec<u8> = Vec::new();
     loop {
-        line.clear();
-        let n = reader
-            .read_until(b'\n', &mut line)
+        let buf = reader
+            .fill_buf()
             .map_err(|e| read_error(name, e, limits.bytes))?;
-        if n == 0 {
+        let len = buf.len();
+        if len == 0 {
+            if !carry.is_empty() {
+                p.line(&carry)?;
+            }
             break;
         }
-        line_no += 1;
-        let Ok(text) = std::str::from_utf8(&line) else {
+        let mut start = 0;
+        if !carry.is_empty() {
+            let Some(end) = memchr::memchr(b'\n', buf) else {
+                carry.extend_from_slice(buf);
+                reader.consume(len);
+                continue;
+            };
+            carry.extend_from_slice(&buf[..=end]);
+            p.line(&carry)?;
+            carry.clear();
+            start = end + 1;
+        }
+        while let Some(i) = memchr::memchr(b'\n', &buf[start..]) {
+            p.line(&buf[start..=start + i])?;
+            start += i + 1;
+        }
+        carry.extend_from_slice(&buf[start..]);
+        reader.consume(len);
+    }
+    p.finish()
+}
+
+/// The state of [`parse`] between lines.
+struct Parser<'n, C> {
+    name: &'n str,
+    choose: Option<C>,
+    limits: Limits,
+    header: Option<Vec<String>>,
+    groups: Groups,
+    bufs: Vec<Vec<f64>>,
+    row: Vec<f64>,
+    rows: usize,
+    kept_per_row: usize,
+    widest: usize,
+    line_no: usize,
+}
+
+impl<C: FnOnce(&[String]) -> Result<Groups, Diagnostics>> Parser<'_, C> {
+    /// One line, with its line break if it has one.
+    fn line(&mut self, line: &[u8]) -> Result<(), Diagnostics> {
+        let name = self.name;
+        self.line_no += 1;
+        let line_no = self.line_no;
+        let Ok(text) = std::str::from_utf8(line) else {
             return Err(Diagnostic::new(
                 ErrorKind::Data,
                 format!("line {line_no} of CSV `{name}` is not UTF-8 text"),
@@ -107,32 +161,34 @@ pub fn parse<R: BufRead>(
         };
         let body = text.trim_end_matches(['\n', '\r']);
         if body.trim().is_empty() {
-            continue;
+            return Ok(());
         }
-        let Some(h) = &header else {
+        let Some(h) = &self.header else {
             let names: Vec<String> = body
                 .split(',')
                 .map(|c| c.trim().trim_matches('"').to_string())
                 .collect();
-            if let Some(choose) = choose.take() {
-                groups = choose(&names)?;
+            if let Some(choose) = self.choose.take() {
+                self.groups = choose(&names)?;
             }
-            kept_per_row = groups.iter().map(Vec::len).sum();
+            self.kept_per_row = self.groups.iter().map(Vec::len).sum();
+            self.widest = self.groups.iter().map(Vec::len).max().unwrap_or(0);
             // Allocated at their final size when the rows are counted and
             // fit the limits (more rows than that are refused below anyway).
-            let widest = groups.iter().map(Vec::len).max().unwrap_or(0);
-            let rows_hint = limits.rows_hint.unwrap_or(0);
-            let fits = rows_hint.saturating_mul(widest) <= limits.per_group
-                && rows_hint.saturating_mul(kept_per_row) <= limits.total;
+            let rows_hint = self.limits.rows_hint.unwrap_or(0);
+            let fits = rows_hint.saturating_mul(self.widest) <= self.limits.per_group
+                && rows_hint.saturating_mul(self.kept_per_row) <= self.limits.total;
             let reserve = if fits { rows_hint } else { 0 };
-            bufs = groups
+            self.bufs = self
+                .groups
                 .iter()
                 .map(|g| Vec::with_capacity(reserve * g.len()))
                 .collect();
-            header = Some(names);
-            continue;
+            self.header = Some(names);
+            return Ok(());
         };
         let width = h.len();
+        let row = &mut self.row;
         row.clear();
         // The cells between commas, as `body.split(',')` cuts them; a plain
         // decimal is read as it is scanned, anything else cut out and parsed.
@@ -180,17 +236,17 @@ pub fn parse<R: BufRead>(
             .help("every row needs one cell per header column")
             .into());
         }
-        rows += 1;
-        let widest = groups.iter().map(Vec::len).max().unwrap_or(0);
-        if rows.saturating_mul(widest) > limits.per_group
-            || rows.saturating_mul(kept_per_row) > limits.total
+        self.rows += 1;
+        let (rows, limits) = (self.rows, self.limits);
+        if rows.saturating_mul(self.widest) > limits.per_group
+            || rows.saturating_mul(self.kept_per_row) > limits.total
         {
             return Err(Diagnostic::new(
                 ErrorKind::Limit,
                 format!(
                     "CSV `{name}` has more rows than bpc allows: {rows} rows of the columns bound \
                      would pass {} elements",
-                    if rows.saturating_mul(widest) > limits.per_group {
+                    if rows.saturating_mul(self.widest) > limits.per_group {
                         limits.per_group
                     } else {
                         limits.total
@@ -200,21 +256,25 @@ pub fn parse<R: BufRead>(
             .help("use a smaller data set")
             .into());
         }
-        for (g, buf) in groups.iter().zip(&mut bufs) {
-            buf.extend(g.iter().map(|&i| row[i]));
+        for (g, buf) in self.groups.iter().zip(&mut self.bufs) {
+            buf.extend(g.iter().map(|&i| self.row[i]));
         }
+        Ok(())
     }
-    match header {
-        Some(header) => Ok(Table {
-            header,
-            rows,
-            groups: bufs,
-        }),
-        None => Err(
-            Diagnostic::new(ErrorKind::Data, format!("CSV `{name}` is empty"))
-                .help("the first line must name the columns")
-                .into(),
-        ),
+
+    fn finish(self) -> Result<Table, Diagnostics> {
+        match self.header {
+            Some(header) => Ok(Table {
+                header,
+                rows: self.rows,
+                groups: self.bufs,
+            }),
+            None => Err(
+                Diagnostic::new(ErrorKind::Data, format!("CSV `{}` is empty", self.name))
+                    .help("the first line must name the columns")
+                    .into(),
+            ),
+        }
     }
 }
 
@@ -261,17 +321,18 @@ fn read_error(name: &str, e: std::io::Error, max: u64) -> Diagnostics {
 }
 
 /// At most how many data rows `reader` holds: its line breaks (plus one for
-/// a last line without one), less the header. One fast pass, so that
-/// [`parse`] allocates its buffers once.
+/// a last line without one), less the header. One fast pass (large reads,
+/// a SIMD search for each line break), so that [`parse`] allocates its
+/// buffers once.
 pub fn count_rows<R: std::io::Read>(mut reader: R) -> std::io::Result<usize> {
-    let mut buf = vec![0u8; 1 << 16];
+    let mut buf = vec![0u8; 1 << 20];
     let (mut lines, mut last) = (0usize, b'\n');
     loop {
         let n = reader.read(&mut buf)?;
         if n == 0 {
             break;
         }
-        lines += buf[..n].iter().filter(|&&b| b == b'\n').count();
+        lines += memchr::memchr_iter(b'\n', &buf[..n]).count();
         last = buf[n - 1];
     }
     Ok((lines + usize::from(last != b'\n')).saturating_sub(1))
@@ -288,81 +349,4 @@ pub fn parse_text(name: &str, text: &str) -> Result<Table, Diagnostics> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_reads_numbers_and_points_at_bad_cells() {
-        let t = parse_text("d.csv", "a,b\n1,2\n3.5,-4\n").unwrap();
-        assert_eq!(t.header, vec!["a", "b"]);
-        assert_eq!(t.rows, 2);
-        assert_eq!(t.groups, vec![vec![1.0, 2.0, 3.5, -4.0]]);
-        let e = parse_text("d.csv", "a,b\n1,2\n3,x\n")
-            .unwrap_err()
-            .0
-            .remove(0);
-        assert_eq!(e.location().unwrap(), "d.csv:3:3");
-        let e = parse_text("d.csv", "a,b\n1\n").unwrap_err().0.remove(0);
-        assert!(e.message.contains("ragged"), "{}", e.message);
-        assert_eq!(e.location().unwrap(), "d.csv:2:1");
-        let e = parse_text("d.csv", "a,b\n1,2,3\n").unwrap_err().0.remove(0);
-        assert!(
-            e.message.contains("3 cells where the header has 2"),
-            "{}",
-            e.message
-        );
-        // A byte-order mark is skipped, and positions still count it.
-        let t = parse_text("d.csv", "\u{feff}a,b\r\n1,2\r\n").unwrap();
-        assert_eq!(t.header, vec!["a", "b"]);
-        let e = parse_text("d.csv", "\u{feff}a,b\n1,?\n")
-            .unwrap_err()
-            .0
-            .remove(0);
-        assert_eq!(e.location().unwrap(), "d.csv:2:3");
-        assert!(
-            parse_text("d.csv", "\n\n").unwrap_err().0[0]
-                .message
-                .contains("empty")
-        );
-    }
-
-    #[test]
-    fn errors_show_the_cell_and_nothing_else() {
-        let secret = "root:$6$saltsalt$Qm9ndXNIYXNoVmFsdWVGb3JUZXN0aW5nT25seQ:19000:0:99999:7:::";
-        let text = format!("user\n{secret}\ndaemon:*:19000:0:99999:7:::\n");
-        let shown = parse_text("shadow", &text).unwrap_err().render(false);
-        assert!(!shown.contains("daemon"), "{shown}");
-        assert!(!shown.contains("user"), "{shown}");
-        // The cell itself is clipped.
-        assert!(!shown.contains("Qm9ndXNIYXNo"), "{shown}");
-        assert!(shown.contains("shadow:2:1"), "{shown}");
-        let long = format!("a\n{}\n", "x".repeat(10_000));
-        let shown = parse_text("d.csv", &long).unwrap_err().render(false);
-        assert!(shown.len() < 1500, "{shown}");
-    }
-
-    #[test]
-    fn columns_go_straight_to_their_buffers_within_limits() {
-        let text = "a,b,c\n1,2,3\n4,5,6\n";
-        let t = parse(
-            "d.csv",
-            text.as_bytes(),
-            |_| Ok(vec![vec![2, 0], vec![1]]),
-            Limits::NONE,
-        )
-        .unwrap();
-        assert_eq!(t.groups, vec![vec![3.0, 1.0, 6.0, 4.0], vec![2.0, 5.0]]);
-        let limits = Limits {
-            per_group: 3,
-            ..Limits::NONE
-        };
-        let e = parse("d.csv", text.as_bytes(), |_| Ok(vec![vec![0, 1]]), limits).unwrap_err();
-        assert!(
-            e.0[0].message.contains("has more rows than bpc allows"),
-            "{e}"
-        );
-        assert_eq!(count_rows(text.as_bytes()).unwrap(), 2);
-        assert_eq!(count_rows(&b"a\n1\n2"[..]).unwrap(), 2);
-        assert_eq!(count_rows(&b""[..]).unwrap(), 0);
-    }
-}
+mod tests;

@@ -262,7 +262,7 @@ fn load_csv(
     let choose = |header: &[String]| choose_columns(src, &shown, header, data, test_at);
     let table = csv::parse(
         &shown,
-        BufReader::with_capacity(1 << 16, capped),
+        BufReader::with_capacity(1 << 20, capped),
         choose,
         limits,
     )?;
