@@ -306,6 +306,20 @@ mod tests {
             Map::Tanh,
             Map::Square,
             Map::Div,
+            Map::Pow,
+            Map::Maximum,
+            Map::Minimum,
+            Map::Relu,
+            Map::LeakyRelu { alpha: 0.1 },
+            Map::Log,
+            Map::Abs,
+            Map::Neg,
+            Map::Exp,
+            Map::Sqrt,
+            Map::Sin,
+            Map::Cos,
+            Map::Sigmoid,
+            Map::Softplus,
         ];
         let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
         let mut next = move |n: u64| {
