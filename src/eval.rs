@@ -130,8 +130,7 @@ pub fn forward_with(plan: &Plan, values: &mut Values, scan: bool) -> Option<NonF
                 // (training evaluates the same plan again and again).
                 let slot = &mut p.values[step.out.index()];
                 let mut out = std::mem::replace(slot, Value::Scalar(0.0));
-                let args: SmallVec<[&Value; 3]> =
-                    step.args().iter().map(|&s| &p.values[s.index()]).collect();
+                let args = arg_refs(step, p.values);
                 if !step.op.forward_into(&args, &mut out) {
                     out = step.op.forward(&args);
                 }
@@ -216,6 +215,6 @@ fn scalar_args(step: &Step, values: &Values) -> (f64, f64) {
 
 /// The values of a tensor step's arguments (inline up to three).
 #[inline]
-fn arg_refs<'v>(step: &Step, values: &'v Values) -> SmallVec<[&'v Value; 3]> {
-    step.args().iter().map(|&s| &values[s]).collect()
+fn arg_refs<'v>(step: &Step, values: &'v [Value]) -> SmallVec<[&'v Value; 3]> {
+    step.args().iter().map(|&s| &values[s.index()]).collect()
 }

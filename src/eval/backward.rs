@@ -8,7 +8,7 @@
 
 use smallvec::SmallVec;
 
-use super::{NonFinite, Pass, note, record};
+use super::{NonFinite, Pass, arg_refs, note, record};
 use crate::plan::Plan;
 use crate::slots::{Grads, Parts, Values};
 use crate::tape::{self, Run};
@@ -140,8 +140,7 @@ pub fn backward_with(
                     std::mem::replace(&mut gslots[slot.index()], Value::Scalar(0.0))
                 };
                 let g = take(gslots, step.out);
-                let args: SmallVec<[&Value; 3]> =
-                    step.args().iter().map(|&a| &vslots[a.index()]).collect();
+                let args = arg_refs(step, vslots);
                 let out = &vslots[step.out.index()];
                 // First, contributions the op can add (or, into a stale
                 // buffer, write) straight into the gradient buffer (no
