@@ -139,15 +139,6 @@ macro_rules! by_slot {
                 std::mem::replace(&mut self.0.slots_mut()[slot.index()], Value::Scalar(0.0))
             }
 
-            /// The number of scalar `slot` without bringing the other values
-            /// up to date (`None` for a tensor).
-            pub fn scalar(&self, slot: Slot) -> Option<f64> {
-                if self.0.ahead && self.0.synced.get().is_none() {
-                    return self.0.numbers.get(slot.index()).copied();
-                }
-                self.0.slots()[slot.index()].as_scalar()
-            }
-
             /// For a pass: the values as they are and the tape's numbers.
             pub(crate) fn parts(&mut self) -> Parts<'_> {
                 let b = &mut self.0;
@@ -266,7 +257,6 @@ mod tests {
     fn a_read_brings_the_scalars_up_to_date_and_leaves_tensors() {
         let t = Value::full(&[2], 7.0);
         let v = ahead(vec![Value::Scalar(0.0), t.clone()], &[3.0, 99.0]);
-        assert_eq!(v.scalar(Slot(0)), Some(3.0));
         assert_eq!(v[Slot(0)], Value::Scalar(3.0));
         assert_eq!(v[Slot(1)], t);
         assert_eq!(v.numbers(), Some(&[3.0, 99.0][..]));

@@ -93,10 +93,10 @@ pub fn backward_with(
     let n = vslots.len();
     // A buffer this plan's last walk wrote, not changed since: its tape
     // slots are scalars, and when it held no tensor nothing needs preparing.
-    let known = grads.numbers().is_some();
+    let untouched = grads.numbers().is_some();
     let g = grads.parts();
     let this = Some((g.values.as_ptr() as usize, n));
-    let known = scalar_runs && known && s.grads_of == this && s.grad_state.len() == n;
+    let known = scalar_runs && untouched && s.grads_of == this && s.grad_state.len() == n;
     let again = walk.again && s.grads_of == this && s.grad_state.len() == n;
     let tape_out: &[bool] = if scalar_runs { &tape.scalar_out } else { &[] };
     let tensors = if known && s.all_scalar {
